@@ -8,6 +8,10 @@ export interface XenstoreNode {
   /** `-p` permissions as printed, e.g. `n0,r1` (empty when not shown). */
   perms: string;
   line: number;
+  /** xenstore-ls cut the value to the terminal width (`...\..."`): `value` is only its beginning. */
+  truncated?: boolean;
+  /** Printed as `name:` (the tool could not read it, e.g. EACCES): `value` is empty and unknown. */
+  unreadable?: boolean;
 }
 
 export type XenstoreOp =
@@ -81,6 +85,17 @@ export interface VbdRecord {
     connected: boolean | null;
   };
   notes: string[];
+  /** Writes of either side's `state` key seen in a log, in log order. */
+  stateTimeline?: VbdStateChange[];
+}
+
+/** One write of a vbd `state` key in a xenstored log. */
+export interface VbdStateChange {
+  side: 'front' | 'back';
+  state: number;
+  /** Same clock as XenstoreLogEntry.timeNs. */
+  timeNs: number;
+  line: number;
 }
 
 export interface XenstoreData {
