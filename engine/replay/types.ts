@@ -23,6 +23,8 @@ export interface WorkloadOp {
   data?: Uint8Array;
   /** Where the op came from (strace line, JSON index) for evidence links. */
   source?: { file: string; line?: number; row?: number };
+  /** What the traced kernel returned (strace): result and the bytes shown (`truncated`: cut at -s N). */
+  observed?: { result: number; data?: Uint8Array; truncated?: boolean };
 }
 
 /** A bio_vec: one piece of one user page. */
@@ -53,6 +55,8 @@ export interface RingSegment {
   grantPage: number;
   firstSect: number;
   lastSect: number;
+  /** Zero-copy (variant a, modern non-bounce): the user page granted directly; `grantPage` is then -1. */
+  userPage?: number;
 }
 
 /** One ring request (blkif_request) produced by the frontend. */
@@ -72,8 +76,8 @@ export interface RingRequest {
 
 /** A labelled run of the returned buffer: [bufStart, bufEnd) came from `source`. */
 export type ProvenanceSource =
-  | { kind: 'disk'; start: number; end: number } // device byte range
-  | { kind: 'stale'; grantPage: number; writtenBy: number; pageStart: number; pageEnd: number } // stale grant-page bytes left by operation `writtenBy` (-1: unknown)
+  | { kind: 'disk'; start: number; end: number; writtenBy?: number } // device byte range (writtenBy: workload write whose data the disk held, absent = image)
+  | { kind: 'stale'; grantPage: number; writtenBy: number; pageStart: number; pageEnd: number; content?: StaleContent } // stale grant-page bytes left by operation `writtenBy` (-1: unknown)
   | { kind: 'never-written'; grantPage: number; pageStart: number; pageEnd: number } // page content never written since allocation
   | { kind: 'zero' }
   | { kind: 'untouched' }; // bytes the completion never copied (buffer keeps prior contents)
@@ -111,4 +115,66 @@ export interface SyntheticBlockEvent {
   sector: number;
   nSectors: number;
   opId: number;
+}
+
+/** What stale grant-page bytes actually are: disk bytes an earlier read brought in, or a write's user data. */
+export type StaleContent =
+  | { kind: 'disk'; start: number; end: number; writtenBy?: number } // device bytes [start,end) as they were when read
+  | { kind: 'user'; opId: number; bufStart: number; bufEnd: number } // bytes [bufStart,bufEnd) of write `opId`'s buffer
+  | { kind: 'descriptors'; opId: number }; // an indirect-descriptor frame of operation `opId`
+
+/**
+ * Backend hand-off. A backend model (Linux blkback, NetBSD xbdback, tapdisk, ubd) receives the ring
+ * requests of one batch and says which bytes of which segment frame it moved to or from which device
+ * bytes; the frontend engine applies those moves to its grant-page model. `request` indexes the batch.
+ */
+export interface BackendTransfer {
+  request: number;
+  /** Index into that ring request's `segments`: the frame is that segment's grant (or user) page. */
+  segment: number;
+  /** Byte range inside the 4 KiB frame (may differ from first_sect/last_sect for buggy backends). */
+  frameStart: number;
+  frameEnd: number;
+  /** Device byte offset of frameStart. */
+  diskStart: number;
+  /** Index into BackendResult.ios of the backend I/O that carried it. */
+  io: number;
+}
+
+/** One I/O the backend issued to its own storage (a bio, a struct buf, an iocb). */
+export interface BackendIo {
+  op: 'read' | 'write';
+  /** 512-byte sector and count on the backend device. */
+  sector: number;
+  nSectors: number;
+  /** Batch indices of the ring requests it serves. */
+  requests: number[];
+}
+
+export interface BackendReply {
+  request: number;
+  id: number;
+  status: 'okay' | 'error' | 'eopnotsupp';
+  timeNs?: number;
+}
+
+export interface BackendResult {
+  transfers: BackendTransfer[];
+  ios: BackendIo[];
+  replies: BackendReply[];
+  events: SyntheticBlockEvent[];
+  hazards: Hazard[];
+}
+
+export interface BackendContext {
+  opId: number;
+  timeNs: number;
+  /** Backend device logical block size in bytes. */
+  sectorSize: number;
+}
+
+/** A backend model: selected by name through ReplayConfig.backend. */
+export interface BackendModel {
+  name: string;
+  run(requests: RingRequest[], ctx: BackendContext): BackendResult;
 }
