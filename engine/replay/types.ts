@@ -94,7 +94,10 @@ export type HazardKind =
   | 'bitmap-write-overlap'
   | 'bug-on'
   | 'status-overwritten'
-  | 'merged-short-completion';
+  | 'merged-short-completion'
+  | 'data-slide' // single-VA backend moved bytes outside a segment's [first_sect, last_sect] window (NetBSD xbdback 1.4.2.6)
+  | 'duplicate-reply' // a second response for one ring request id (seed 000 counter reused after free)
+  | 'stale-cow-read'; // UML ubd: a read served from a COW data area its write had not filled yet (pre-2007 AIO)
 
 export interface Hazard {
   kind: HazardKind;
@@ -139,6 +142,11 @@ export interface BackendTransfer {
   diskStart: number;
   /** Index into BackendResult.ios of the backend I/O that carried it. */
   io: number;
+  /**
+   * Set when the bytes are not the device's logical contents at `diskStart`: 'cow-unwritten' = a UML
+   * ubd read of a COW data area whose write had not landed yet (the frame gets what that file held).
+   */
+  staleFrom?: 'cow-unwritten';
 }
 
 /** One I/O the backend issued to its own storage (a bio, a struct buf, an iocb). */
