@@ -68,7 +68,9 @@ export class SourceParser {
       return this.failed;
     }
     const src = this.parser!.finish();
-    src.format = this.format;
+    // One spec reads both ftrace flavours; its parser knows from the content which one it saw.
+    const finer = this.format === 'ftrace-blk' && src.format === 'ftrace-tracepoints';
+    if (!finer) src.format = this.format;
     src.evidence = this.evidence;
     src.bytes = this.bytes;
     return src;
