@@ -1,0 +1,456 @@
+/**
+ * Replays a workload through the guest block layer, a blkfront variant, a backend model and back,
+ * tracking where every returned 512-byte unit came from (disk, stale grant page, never-written
+ * page, zeros). Operations run one after the other (synchronous syscalls); the block requests of
+ * one operation are all queued before any completes, as many as the ring has slots.
+ */
+import type {
+  BackendIo,
+  BackendModel,
+  BackendReply,
+  Hazard,
+  ProvenanceRun,
+  ProvenanceSource,
+  RingRequest,
+  SyntheticBlockEvent,
+  WorkloadOp,
+} from './types';
+import { buildRequests, type BlockRequest } from './blockLayer';
+import { Blkfront, type CompletionCopy, type Shadow } from './blkfront';
+import { blkback, makeBlkback } from './blkback';
+import { validateConfig, WIRE_SECTOR, type ReplayConfig } from './config';
+import { SLOTS_PER_FRAME } from './grantPool';
+import {
+  SRC_DESCRIPTORS,
+  SRC_IMAGE,
+  SRC_UNKNOWN,
+  SRC_UNTOUCHED,
+  SRC_USER,
+  SRC_ZERO,
+  SlotStore,
+} from './slots';
+import type { Disk } from './disk';
+
+export interface Workload {
+  name?: string;
+  ops: WorkloadOp[];
+}
+
+export interface OpReplay {
+  opId: number;
+  op: 'read' | 'write';
+  offset: number;
+  /** Requested length. */
+  length: number;
+  /** What the syscall returns: bytes transferred, or -errno. */
+  result: number;
+  error?: { errno: number; name: string; message: string };
+  requests: BlockRequest[];
+  ring: RingRequest[];
+  /** Completion memcpys, `request` = block request index. */
+  copies: (CompletionCopy & { request: number })[];
+  backendIos: BackendIo[];
+  replies: BackendReply[];
+  events: SyntheticBlockEvent[];
+  /** Reads: where each byte range of the returned buffer came from. */
+  provenance: ProvenanceRun[];
+  hazards: Hazard[];
+  /** Reads with a disk: the returned bytes (never-written page content filled by `unknownFill`, zeros by default). */
+  bytes?: Uint8Array;
+  /** Reads with a disk and observed data: buffer ranges where replay and trace differ (within what the trace shows). */
+  mismatches?: { bufStart: number; bufEnd: number }[];
+}
+
+export interface ReplayResult {
+  config: ReplayConfig;
+  ops: OpReplay[];
+  hazards: Hazard[];
+  pool: { pages: number; free: number; persistent: number; freeList: number[] };
+  /** Configuration problems; when present nothing was replayed. */
+  errors: string[];
+}
+
+export interface ReplayOptions {
+  /** Content for never-written grant-page bytes when producing `bytes` (default zeros). */
+  unknownFill?: (grantPage: number, pageStart: number, len: number) => Uint8Array;
+  /** false: skip events, copies and per-op structures that only serve display (benchmarks). */
+  detail?: boolean;
+}
+
+const backends = new Map<string, BackendModel>([['blkback', blkback]]);
+
+/** Hook for engine/backends: makes a backend model selectable as `config.backend = model.name`. */
+export function registerBackend(model: BackendModel): void {
+  backends.set(model.name, model);
+}
+
+export function backendNames(): string[] {
+  return [...backends.keys()];
+}
+
+function backendFor(config: ReplayConfig): BackendModel | undefined {
+  if (config.backend === 'blkback' && config.backendLimits) return makeBlkback(config.backendLimits);
+  return backends.get(config.backend);
+}
+
+/** Sectors the workload wrote, labelled like grant-page slots (content tracked by label). */
+class DiskOverlay {
+  readonly store = new SlotStore();
+  private readonly index = new Map<number, number>();
+
+  /** Slot index holding sector `s`, or -1 when the disk still has the image's bytes. */
+  slotOf(s: number): number {
+    return this.index.size === 0 ? -1 : (this.index.get(s) ?? -1);
+  }
+
+  write(s: number, src: SlotStore, si: number, writerOp: number): void {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.store.length;
+      this.store.resize(i + 1);
+      this.index.set(s, i);
+    }
+    this.store.copyFrom(src, si, i, 1);
+    this.store.wOp[i] = writerOp;
+  }
+}
+
+/** 16-byte units `W%05u:%08u\n` (op id, LBA written) like the fixtures' stamps: data names its origin. */
+export function syntheticWriteData(op: WorkloadOp): Uint8Array {
+  const out = new Uint8Array(op.length);
+  const enc = new TextEncoder();
+  for (let at = 0; at < op.length; at += 16) {
+    const lba = Math.floor((op.offset + at) / 512);
+    const unit = enc.encode(`W${String(op.id % 100000).padStart(5, '0')}:${String(lba % 1e8).padStart(8, '0')}\n`);
+    out.set(unit.subarray(0, Math.min(16, op.length - at)), at);
+  }
+  return out;
+}
+
+export function replay(
+  workload: Workload | WorkloadOp[],
+  config: ReplayConfig,
+  disk?: Disk,
+  options: ReplayOptions = {},
+): ReplayResult {
+  const ops = Array.isArray(workload) ? workload : workload.ops;
+  const errors = validateConfig(config);
+  const backend = backendFor(config);
+  if (!backend) errors.push(`unknown backend ${config.backend} (known: ${backendNames().join(', ')})`);
+  const front = new Blkfront(config);
+  const result: ReplayResult = { config, ops: [], hazards: [], pool: { pages: 0, free: 0, persistent: 0, freeList: [] }, errors };
+  if (errors.length > 0 || !backend) return result;
+  const detail = options.detail !== false;
+  const overlay = new DiskOverlay();
+  const opsById = new Map<number, WorkloadOp>();
+  for (const op of ops) opsById.set(op.id, op);
+  const writeData = new Map<number, Uint8Array>();
+  const dataOf = (id: number): Uint8Array => {
+    let d = writeData.get(id);
+    if (!d) {
+      const op = opsById.get(id);
+      d = new Uint8Array(op ? op.length : 0);
+      if (op) d.set(op.data ? op.data.subarray(0, op.length) : syntheticWriteData(op));
+      writeData.set(id, d);
+    }
+    return d;
+  };
+  const deviceBytes = disk ? disk.sectors * WIRE_SECTOR : Infinity;
+  let seq = 0;
+  let clock = 0;
+  const buf = new SlotStore();
+  /* Per buffer unit: which shadow's completion put it there, from which grant page slot. */
+  let copiedBy = new Float64Array(0);
+  let srcFrame = new Float64Array(0);
+  let srcSlot = new Float64Array(0);
+
+  for (const op of ops) {
+    const t0 = Number.isFinite(op.timeNs) && op.timeNs > clock ? op.timeNs : clock;
+    let t = t0;
+    const bl = buildRequests(op, config, deviceBytes);
+    const out: OpReplay = {
+      opId: op.id,
+      op: op.op,
+      offset: op.offset,
+      length: op.length,
+      result: bl.error ? -bl.error.errno : bl.length,
+      requests: detail ? bl.requests : [],
+      ring: [],
+      copies: [],
+      backendIos: [],
+      replies: [],
+      events: [],
+      provenance: [],
+      hazards: [],
+    };
+    if (bl.error) out.error = bl.error;
+    const units = bl.length / WIRE_SECTOR;
+    const isRead = op.op === 'read';
+    buf.resize(0);
+    buf.resize(units);
+    if (!isRead) for (let u = 0; u < units; u++) buf.set(u, SRC_USER, op.id, u, -1, op.id, -1);
+    if (copiedBy.length < units) {
+      copiedBy = new Float64Array(units);
+      srcFrame = new Float64Array(units);
+      srcSlot = new Float64Array(units);
+    }
+    copiedBy.fill(-1, 0, units);
+    const rwbs = isRead ? 'RS' : 'WS';
+    if (detail && bl.requests.length > 0 && config.splitter === 'bio_split') {
+      out.events.push({ timeNs: t++, layer: 'guest', action: 'Q', rwbs, sector: op.offset / 512, nSectors: units, opId: op.id });
+      for (const r of bl.requests.slice(1)) out.events.push({ timeNs: t++, layer: 'guest', action: 'X', rwbs, sector: r.sector, nSectors: 0, opId: op.id });
+    }
+    let next = 0;
+    let anyError = false;
+    while (next < bl.requests.length) {
+      /* Queue as many requests as the ring has slots for, then let the backend run the batch. */
+      const shadows: Shadow[] = [];
+      const batch: RingRequest[] = [];
+      const batchOwner: { shadow: Shadow; firstSeg: number }[] = [];
+      while (next < bl.requests.length && front.freeSlots >= front.slotsNeeded(bl.requests[next])) {
+        const req = bl.requests[next++];
+        if (detail) {
+          if (config.splitter !== 'bio_split') out.events.push({ timeNs: t++, layer: 'guest', action: 'Q', rwbs, sector: req.sector, nSectors: req.nSectors, opId: op.id });
+          out.events.push({ timeNs: t++, layer: 'guest', action: 'G', rwbs, sector: req.sector, nSectors: req.nSectors, opId: op.id });
+          out.events.push({ timeNs: t++, layer: 'guest', action: 'D', rwbs, sector: req.sector, nSectors: req.nSectors, opId: op.id });
+        }
+        const sh = front.queue(req, op.id, seq++, buf);
+        shadows.push(sh);
+        let firstSeg = 0;
+        for (const rr of sh.ring) {
+          batch.push(rr);
+          batchOwner.push({ shadow: sh, firstSeg });
+          firstSeg += rr.segments.length;
+        }
+      }
+      const res = backend.run(batch, { opId: op.id, timeNs: t, sectorSize: config.sectorSize });
+      t = Math.max(t, ...res.events.map((e) => e.timeNs + 1), ...res.replies.map((r) => (r.timeNs ?? 0) + 1));
+      for (const tr of res.transfers) {
+        const owner = batchOwner[tr.request];
+        if (!owner) continue;
+        const sh = owner.shadow;
+        const k = owner.firstSeg + tr.segment;
+        if (k >= sh.grantsUsed.length) continue;
+        const g = sh.grantsUsed[k];
+        const n = Math.floor((tr.frameEnd - tr.frameStart) / WIRE_SECTOR);
+        const sector0 = tr.diskStart / WIRE_SECTOR;
+        for (let j = 0; j < n; j++) {
+          const frameByte = tr.frameStart + j * WIRE_SECTOR;
+          let store: SlotStore;
+          let slot: number;
+          if (g >= 0) {
+            store = front.pool.content;
+            slot = g * SLOTS_PER_FRAME + frameByte / WIRE_SECTOR;
+          } else {
+            /* Zero-copy: the frame is the user page; only the chunk's window belongs to this buffer. */
+            const rel = frameByte - sh.segFrameOff[k];
+            if (rel < 0 || rel >= sh.segLen[k]) continue;
+            store = buf;
+            slot = (sh.segBuf[k] + rel) / WIRE_SECTOR;
+          }
+          const s = sector0 + j;
+          if (isRead) {
+            const o = overlay.slotOf(s);
+            if (o >= 0) store.set(slot, overlay.store.kind[o], overlay.store.a[o], overlay.store.b[o], s, op.id, sh.seq);
+            else store.set(slot, SRC_IMAGE, s, 0, s, op.id, sh.seq);
+            if (g < 0) {
+              copiedBy[slot] = sh.seq;
+              srcFrame[slot] = -1;
+              srcSlot[slot] = -1;
+            }
+          } else overlay.write(s, store, slot, op.id);
+        }
+      }
+      if (detail) {
+        out.ring.push(...batch);
+        out.backendIos.push(...res.ios);
+        out.replies.push(...res.replies);
+        out.events.push(...res.events);
+      }
+      out.hazards.push(...res.hazards);
+      for (const rep of res.replies) if (rep.status !== 'okay') anyError = true;
+      const order = config.completionOrder === 'reverse' ? [...shadows].reverse() : shadows;
+      for (const sh of order) {
+        const done = front.complete(sh, buf, isRead);
+        for (const c of done.copies) {
+          for (let u = 0; u < (c.bufEnd - c.bufStart) / WIRE_SECTOR; u++) {
+            const bu = c.bufStart / WIRE_SECTOR + u;
+            copiedBy[bu] = sh.seq;
+            srcFrame[bu] = c.grantPage;
+            srcSlot[bu] = c.pageStart / WIRE_SECTOR + u;
+          }
+          if (detail) out.copies.push({ ...c, request: sh.request.index });
+        }
+        out.hazards.push(...done.hazards);
+        if (detail) out.events.push({ timeNs: t++, layer: 'guest', action: 'C', rwbs, sector: sh.request.sector, nSectors: sh.request.nSectors, opId: op.id });
+      }
+    }
+    if (anyError && out.result >= 0) out.result = -5; /* EIO: dio_complete with a failed bio */
+    if (isRead && units > 0) {
+      out.provenance = provenanceOf(buf, units, copiedBy, srcFrame, srcSlot);
+      if (disk) {
+        out.bytes = bytesOf(buf, units, disk, dataOf, options.unknownFill);
+        if (op.observed?.data) out.mismatches = diffRanges(out.bytes, op.observed.data);
+      }
+    }
+    result.hazards.push(...out.hazards);
+    clock = t;
+    result.ops.push(out);
+  }
+  result.pool = {
+    pages: front.pool.pages,
+    free: front.pool.freeCount,
+    persistent: front.pool.persistentCount,
+    freeList: detail ? front.pool.freeList() : [],
+  };
+  return result;
+}
+
+/** Category of one buffer unit for run building: 0 untouched, 1 disk, 2 stale, 3 never-written, 4 zero. */
+function categoryOf(buf: SlotStore, u: number, copiedBy: Float64Array): number {
+  const kind = buf.kind[u];
+  if (kind === SRC_UNTOUCHED || copiedBy[u] < 0) return 0;
+  if (buf.wSeq[u] === copiedBy[u] && buf.from[u] >= 0) return 1;
+  if (kind === SRC_UNKNOWN) return 3;
+  if (kind === SRC_ZERO) return 4;
+  return 2;
+}
+
+/** Coalesces buffer units into provenance runs (one run per contiguous, same-origin range). */
+export function provenanceOf(
+  buf: SlotStore,
+  units: number,
+  copiedBy: Float64Array,
+  srcFrame: Float64Array,
+  srcSlot: Float64Array,
+): ProvenanceRun[] {
+  const runs: ProvenanceRun[] = [];
+  let u = 0;
+  while (u < units) {
+    const cat = categoryOf(buf, u, copiedBy);
+    let v = u + 1;
+    const continues = (w: number): boolean => {
+      if (categoryOf(buf, w, copiedBy) !== cat) return false;
+      const d = w - u;
+      switch (cat) {
+        case 1:
+          return buf.from[w] === buf.from[u] + d && writerOf(buf, w) === writerOf(buf, u);
+        case 2:
+          return (
+            srcFrame[w] === srcFrame[u] && srcSlot[w] === srcSlot[u] + d && buf.wOp[w] === buf.wOp[u] &&
+            buf.kind[w] === buf.kind[u] && sameContent(buf, u, w, d)
+          );
+        case 3:
+          return buf.a[w] === buf.a[u] && buf.b[w] === buf.b[u] + d;
+        default:
+          return true;
+      }
+    };
+    while (v < units && continues(v)) v++;
+    runs.push({ bufStart: u * WIRE_SECTOR, bufEnd: v * WIRE_SECTOR, source: sourceOf(buf, u, v, cat, srcFrame, srcSlot) });
+    u = v;
+  }
+  return runs;
+}
+
+/** The workload write whose data a disk-sourced unit holds (-1: the image). */
+function writerOf(buf: SlotStore, u: number): number {
+  return buf.kind[u] === SRC_USER ? buf.a[u] : -1;
+}
+
+function sameContent(buf: SlotStore, u: number, w: number, d: number): boolean {
+  const fromOk = buf.from[u] < 0 ? buf.from[w] < 0 : buf.from[w] === buf.from[u] + d;
+  switch (buf.kind[u]) {
+    case SRC_IMAGE:
+      return buf.a[w] === buf.a[u] + d && fromOk;
+    case SRC_USER:
+      return buf.a[w] === buf.a[u] && buf.b[w] === buf.b[u] + d && fromOk;
+    case SRC_DESCRIPTORS:
+      return buf.a[w] === buf.a[u];
+    default:
+      return true;
+  }
+}
+
+function sourceOf(buf: SlotStore, u: number, v: number, cat: number, srcFrame: Float64Array, srcSlot: Float64Array): ProvenanceSource {
+  const n = (v - u) * WIRE_SECTOR;
+  switch (cat) {
+    case 1: {
+      const s: ProvenanceSource = { kind: 'disk', start: buf.from[u] * WIRE_SECTOR, end: buf.from[u] * WIRE_SECTOR + n };
+      const w = writerOf(buf, u);
+      if (w >= 0) s.writtenBy = w;
+      return s;
+    }
+    case 2: {
+      const pageStart = srcSlot[u] * WIRE_SECTOR;
+      const s: ProvenanceSource = { kind: 'stale', grantPage: srcFrame[u], writtenBy: buf.wOp[u], pageStart, pageEnd: pageStart + n };
+      const kind = buf.kind[u];
+      if (kind === SRC_DESCRIPTORS) s.content = { kind: 'descriptors', opId: buf.a[u] };
+      else if (buf.from[u] >= 0) {
+        s.content = { kind: 'disk', start: buf.from[u] * WIRE_SECTOR, end: buf.from[u] * WIRE_SECTOR + n };
+        if (kind === SRC_USER) s.content.writtenBy = buf.a[u];
+      } else if (kind === SRC_USER) {
+        s.content = { kind: 'user', opId: buf.a[u], bufStart: buf.b[u] * WIRE_SECTOR, bufEnd: buf.b[u] * WIRE_SECTOR + n };
+      }
+      return s;
+    }
+    case 3:
+      return { kind: 'never-written', grantPage: buf.a[u], pageStart: buf.b[u] * WIRE_SECTOR, pageEnd: buf.b[u] * WIRE_SECTOR + n };
+    case 4:
+      return { kind: 'zero' };
+    default:
+      return { kind: 'untouched' };
+  }
+}
+
+/** Materialises the bytes of labelled units (image runs read in one call each). */
+function bytesOf(
+  buf: SlotStore,
+  units: number,
+  disk: Disk,
+  dataOf: (op: number) => Uint8Array,
+  unknownFill?: (grantPage: number, pageStart: number, len: number) => Uint8Array,
+): Uint8Array {
+  const out = new Uint8Array(units * WIRE_SECTOR);
+  let u = 0;
+  while (u < units) {
+    const kind = buf.kind[u];
+    if (kind === SRC_IMAGE) {
+      let v = u + 1;
+      while (v < units && buf.kind[v] === SRC_IMAGE && buf.a[v] === buf.a[u] + (v - u)) v++;
+      out.set(disk.readSectors(buf.a[u], v - u), u * WIRE_SECTOR);
+      u = v;
+      continue;
+    }
+    if (kind === SRC_USER) {
+      const d = dataOf(buf.a[u]);
+      const at = buf.b[u] * WIRE_SECTOR;
+      out.set(d.subarray(at, Math.min(d.length, at + WIRE_SECTOR)), u * WIRE_SECTOR);
+    } else if (kind === SRC_UNKNOWN && unknownFill) {
+      out.set(unknownFill(buf.a[u], buf.b[u] * WIRE_SECTOR, WIRE_SECTOR).subarray(0, WIRE_SECTOR), u * WIRE_SECTOR);
+    }
+    u++;
+  }
+  return out;
+}
+
+/** Ranges (512-byte granular, merged) where `a` and `b` differ, over their common prefix. */
+export function diffRanges(a: Uint8Array, b: Uint8Array): { bufStart: number; bufEnd: number }[] {
+  const n = Math.min(a.length, b.length);
+  const out: { bufStart: number; bufEnd: number }[] = [];
+  for (let s = 0; s < n; s += WIRE_SECTOR) {
+    const e = Math.min(n, s + WIRE_SECTOR);
+    let same = true;
+    for (let i = s; i < e; i++) {
+      if (a[i] !== b[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) continue;
+    const last = out[out.length - 1];
+    if (last && last.bufEnd === s) last.bufEnd = e;
+    else out.push({ bufStart: s, bufEnd: e });
+  }
+  return out;
+}
