@@ -115,6 +115,29 @@ export function applyBlkparseOrder(store: BlockEventStore): BlockEventStore {
   return out;
 }
 
+/**
+ * The name blkparse prints for each pid of a merged set. Its pid→name table
+ * keeps the first BLK_TN_PROCESS note it handles (add_ppm_hash), and it
+ * handles notes while reading ahead: file 0's first batch, file 1's first
+ * batch, …, then later batches as streams drain (ms_prime). The first named
+ * event of a pid in a file stands for the note just before it.
+ */
+function firstNames(stores: BlockEventStore[], copiers: EventCopier[]): Map<number, number> {
+  const best = new Map<number, { batch: number; comm: number }>();
+  stores.forEach((s, k) => {
+    const done = new Set<number>();
+    for (let i = 0; i < s.length; i++) {
+      const pid = s.pid[i];
+      if (s.comm[i] === 0 || done.has(pid)) continue;
+      done.add(pid);
+      const batch = Math.floor(i / PIPE_BATCH) * 65536 + k;
+      const b = best.get(pid);
+      if (!b || batch < b.batch) best.set(pid, { batch, comm: copiers[k].comm(i) });
+    }
+  });
+  return new Map([...best].map(([pid, b]) => [pid, b.comm]));
+}
+
 /** Origin of an event of a merged set: file index (position in the merged list) and record index in that file. */
 export function decodeMergedOrigin(origin: number): { file: number; record: number } {
   return { file: Math.floor(origin / TWO32), record: origin % TWO32 };
@@ -140,12 +163,13 @@ function commonName(names: string[]): string {
  * skipped as blkparse skips them.
  *
  * Event origins become `fileIndex * 2^32 + recordIndex` (decodeMergedOrigin).
- * Process names: an event without a name takes the first name seen for its
- * pid in merged order, because a task's BLK_TN_PROCESS note is written on the
- * CPU where it first logged, and blkparse reads all files before printing.
+ * Process names: a task's BLK_TN_PROCESS note is written on the CPU where
+ * it first logged, so other files see the pid unnamed. An event is named
+ * once its pid has been named in merged order, with blkparse's global
+ * first-note-wins choice (firstNames).
  */
 export function mergeBlktraceSources(sources: ParsedSource[]): ParsedSource {
-  const used = sources.filter((s) => s.bytes > 0 || s.block);
+  const used = sources.filter((s) => s.bytes > 0);
   const names = used.map((s) => s.name);
   const bases = used.map((s) => BigInt(s.clock.kind === 'trace-raw' ? s.clock.baseNs : '0'));
   let minBase = bases.length ? bases[0] : 0n;
@@ -171,17 +195,19 @@ export function mergeBlktraceSources(sources: ParsedSource[]): ParsedSource {
   };
   for (let k = 0; k < stores.length; k++) if (stores[k].length > 0) insert(k);
 
-  const known = new Map<number, number>();
+  const pidNames = firstNames(stores, copiers);
+  const seen = new Set<number>();
   while (list.length > 0) {
     const k = list[0];
     const s = stores[k];
     const i = pos[k];
     const pid = s.pid[i];
-    let comm = copiers[k].comm(i);
-    if (comm !== 0) {
-      if (!known.has(pid)) known.set(pid, comm);
-    } else {
-      comm = known.get(pid) ?? 0;
+    let comm = 0;
+    if (copiers[k].comm(i) !== 0) {
+      seen.add(pid);
+      comm = pidNames.get(pid) ?? 0;
+    } else if (seen.has(pid)) {
+      comm = pidNames.get(pid) ?? 0;
     }
     const j = copiers[k].copy(i, -1, comm);
     const origin = s.originOf(i);
