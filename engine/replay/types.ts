@@ -97,7 +97,8 @@ export type HazardKind =
   | 'merged-short-completion'
   | 'data-slide' // single-VA backend moved bytes outside a segment's [first_sect, last_sect] window (NetBSD xbdback 1.4.2.6)
   | 'duplicate-reply' // a second response for one ring request id (seed 000 counter reused after free)
-  | 'stale-cow-read'; // UML ubd: a read served from a COW data area its write had not filled yet (pre-2007 AIO)
+  | 'stale-cow-read' // UML ubd: a read served from a COW data area its write had not filled yet (pre-2007 AIO)
+  | 'sector-gap'; // ring requests of one block request do not tile its sectors (modern extra request at a fixed +88)
 
 export interface Hazard {
   kind: HazardKind;
