@@ -40,6 +40,8 @@ export interface Shadow {
   indirectGrants: number[];
   /** Zero-copy grant references to end at completion. */
   zeroCopyGrefs: number[];
+  /** Found while queueing (e.g. the extra request's fixed sector). */
+  hazards: Hazard[];
 }
 
 /** A 4 KiB grant-sized chunk of an sg entry (gnttab_foreach_grant_in_range); on x86 the sg entry itself. */
@@ -76,8 +78,15 @@ export class Blkfront {
 
   private chunks(req: BlockRequest): Chunk[] {
     const out: Chunk[] = [];
+    const split = this.cfg.variant === 'e';
     for (const sg of req.sg) {
       const buf0 = req.bvecs[sg.bvecs[0]].bufOffset;
+      if (!split) {
+        /* 3.x: one ring segment per sg entry, fsect = offset >> 9, lsect = fsect + (length >> 9) - 1 — even when
+           a foreign queue limit let the entry cross the 4 KiB frame (then lsect > 7 and blkback rejects it). */
+        out.push({ page: sg.page, sub: 0, off: sg.offset, len: sg.len, buf: buf0 });
+        continue;
+      }
       let pos = sg.offset;
       const end = sg.offset + sg.len;
       while (pos < end) {
@@ -111,6 +120,7 @@ export class Blkfront {
       segBuf: [],
       indirectGrants: [],
       zeroCopyGrefs: [],
+      hazards: [],
     };
     const segments: RingSegment[] = [];
     for (let n = 0; n < chunks.length; n++) {
@@ -135,7 +145,7 @@ export class Blkfront {
         shadow.grantsUsed.push(g);
         if (req.op === 'write') {
           /* 0a8704a51: memcpy to the grant page at the SAME in-page offset; the rest of the page keeps old bytes. */
-          this.pool.content.copyFrom(buf, c.buf / WIRE_SECTOR, g * SLOTS_PER_FRAME + firstSect, c.len / WIRE_SECTOR);
+          this.pool.content.copyFrom(buf, c.buf / WIRE_SECTOR, g * SLOTS_PER_FRAME + firstSect, frameUnits(c.off, c.len));
         }
         segments.push({ gref: this.pool.gref[g], grantPage: g, firstSect, lastSect });
       }
@@ -155,11 +165,26 @@ export class Blkfront {
     if (indirect || segments.length <= BLKIF_MAX_SEGMENTS) {
       shadow.ring.push(mk(segments, req.sector, indirect));
     } else {
-      /* c004a6fe0c40: without indirect descriptors the rest goes in an extra request at +88 sectors. */
+      /*
+       * c004a6fe0c40 blkif_setup_extra_req: without indirect descriptors the rest goes in an extra
+       * request at sector_number + 11 * XEN_PAGE_SIZE / 512, a fixed +88 ("only present when the first
+       * request uses all its segments"). When the first grant chunk is partial (an sg entry starting
+       * mid-frame) the first 11 segments carry fewer than 88 sectors and the extra request lands past
+       * a gap. Modelled literally (kernel text, Kingxukai/linux @ 0291023e); reported as 'sector-gap'.
+       */
       const first = segments.slice(0, BLKIF_MAX_SEGMENTS);
-      const firstSectors = first.reduce((s, x) => s + x.lastSect - x.firstSect + 1, 0);
+      const firstSectors = first.reduce((n, x) => n + x.lastSect - x.firstSect + 1, 0);
+      const fixed = (BLKIF_MAX_SEGMENTS * XEN_PAGE_SIZE) / WIRE_SECTOR;
       shadow.ring.push(mk(first, req.sector, false));
-      shadow.ring.push(mk(segments.slice(BLKIF_MAX_SEGMENTS), req.sector + firstSectors, false));
+      shadow.ring.push(mk(segments.slice(BLKIF_MAX_SEGMENTS), req.sector + fixed, false));
+      if (firstSectors !== fixed) {
+        shadow.hazards.push({
+          kind: 'sector-gap',
+          opId,
+          message: `extra request at sector ${req.sector + fixed} but the first request ends at ${req.sector + firstSectors}: sectors [${req.sector + firstSectors}, ${req.sector + fixed}) are not transferred, data lands ${fixed - firstSectors} sectors off`,
+          refs: shadow.ring.map((r) => `ring request id ${r.id}`),
+        });
+      }
     }
     return shadow;
   }
@@ -176,7 +201,7 @@ export class Blkfront {
     const nseg = shadow.grantsUsed.length;
     const copy = (unit: CompletionCopy['unit'], index: number, i: number, pageStart: number, len: number, bufStart: number) => {
       const g = shadow.grantsUsed[i];
-      buf.copyFrom(content, g * SLOTS_PER_FRAME + pageStart / WIRE_SECTOR, bufStart / WIRE_SECTOR, len / WIRE_SECTOR);
+      buf.copyFrom(content, g * SLOTS_PER_FRAME + pageStart / WIRE_SECTOR, bufStart / WIRE_SECTOR, frameUnits(pageStart, len));
       copies.push({ unit, index, grantIndex: i, grantPage: g, pageStart, pageEnd: pageStart + len, bufStart, bufEnd: bufStart + len });
     };
     const zeroCopy = shadow.grantsUsed.length > 0 && shadow.grantsUsed[0] < 0;
@@ -235,6 +260,11 @@ export class Blkfront {
     }
     for (const r of shadow.ring) if (r.id >= 0) this.freeIds.push(r.id);
   }
+}
+
+/** 512-byte units of [off, off+len) that lie inside one 4 KiB frame (an overlong entry is cut, not spilled). */
+function frameUnits(off: number, len: number): number {
+  return Math.max(0, Math.min(off + len, XEN_PAGE_SIZE) - off) / WIRE_SECTOR;
 }
 
 function bugOn(shadow: Shadow, message: string): Hazard {

@@ -21,6 +21,7 @@ import { blkback, makeBlkback } from './blkback';
 import { validateConfig, WIRE_SECTOR, type ReplayConfig } from './config';
 import { SLOTS_PER_FRAME } from './grantPool';
 import {
+  SRC_BACKEND_STALE,
   SRC_DESCRIPTORS,
   SRC_IMAGE,
   SRC_UNKNOWN,
@@ -215,6 +216,7 @@ export function replay(
           out.events.push({ timeNs: t++, layer: 'guest', action: 'D', rwbs, sector: req.sector, nSectors: req.nSectors, opId: op.id });
         }
         const sh = front.queue(req, op.id, seq++, buf);
+        out.hazards.push(...sh.hazards);
         shadows.push(sh);
         let firstSeg = 0;
         for (const rr of sh.ring) {
@@ -251,7 +253,8 @@ export function replay(
           const s = sector0 + j;
           if (isRead) {
             const o = overlay.slotOf(s);
-            if (o >= 0) store.set(slot, overlay.store.kind[o], overlay.store.a[o], overlay.store.b[o], s, op.id, sh.seq);
+            if (tr.staleFrom) store.set(slot, SRC_BACKEND_STALE, s, 0, -1, -1, -1);
+            else if (o >= 0) store.set(slot, overlay.store.kind[o], overlay.store.a[o], overlay.store.b[o], s, op.id, sh.seq);
             else store.set(slot, SRC_IMAGE, s, 0, s, op.id, sh.seq);
             if (g < 0) {
               copiedBy[slot] = sh.seq;

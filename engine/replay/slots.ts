@@ -17,6 +17,8 @@ export const SRC_USER = 3;
 export const SRC_DESCRIPTORS = 4;
 /** A buffer unit the completion never copied. */
 export const SRC_UNTOUCHED = 5;
+/** Bytes a backend read that were not the device's logical contents (BackendTransfer.staleFrom; `a` = sector). */
+export const SRC_BACKEND_STALE = 6;
 
 /**
  * Columns of slots. Besides the content label (kind, a, b) every slot remembers where the
