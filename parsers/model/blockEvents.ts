@@ -12,6 +12,7 @@ export const enum ExtraKind {
   Message = 6, // a = index into store.strings of the notify / message text
   Cgroup = 7, // a = cgroup ino, b = gen
   Pdu = 8, // a = index into store.strings of a hex rendering of an unparsed PDU
+  Elapsed = 9, // a = ns blkparse -t printed in parentheses (I: getrq→insert, D: insert→issue, C: issue→complete)
 }
 
 /** dev_t as the kernel packs it for blktrace: major << 20 | minor. */
