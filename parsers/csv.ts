@@ -220,11 +220,11 @@ class CsvParser implements ChunkParser {
 
   finish(): ParsedSource {
     this.splitter.finish();
+    this.runBatch();
     if (this.open) {
       this.diags.add('error', `quoted field opened on line ${this.open.line} never closes (expected a closing ")`, { line: this.open.line });
       this.open = null;
     }
-    this.runBatch();
     if (!this.header) this.diags.add('error', 'no header row found (expected column names such as time,dev,action,sector,nsect)');
     const src: ParsedSource = {
       name: this.name,
