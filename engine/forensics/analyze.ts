@@ -1,0 +1,356 @@
+/**
+ * Sector forensics entry point: from parsed sources (and optionally a
+ * reference image) to sector maps of every read with data, the cross-layer
+ * correlation and an expert-info list of findings. The result is plain JSON.
+ */
+import type { ParsedSource } from '../../parsers/model/source';
+import { ContentIndex } from './contentIndex';
+import { correlate, type Correlation } from './correlate';
+import { FindingList, type Evidence, type Finding, type FindingSeverity, type ReadRef } from './findings';
+import { hashSectors, keyOf } from './hash';
+import type { SectorSource } from './image';
+import { extractIo, type IoRecord } from './io';
+import { mapRead, VERDICTS, type ChunkRun, type ReadMap, type Verdict } from './sectorMap';
+import { learnLayout, type LayoutSample, type StampLayout } from './stamps';
+
+export const ANALYSIS_VERSION = 1;
+
+export interface AnalyzeInput {
+  sources: ParsedSource[];
+  /** Reference image: the device content before the traced run. */
+  image?: SectorSource | null;
+  /** Device path the image belongs to (default: the disk namespace with the most read bytes). */
+  imageDevice?: string;
+  /** RUN.anchors.txt text when not loaded as a source. */
+  anchorsText?: string;
+}
+
+/** An I/O record without its bytes. */
+export type IoSummary = Omit<IoRecord, 'data'> & { dataLen: number };
+
+export interface AnalysisResult {
+  version: typeof ANALYSIS_VERSION;
+  records: IoSummary[];
+  reads: ReadMap[];
+  findings: Finding[];
+  correlation: Correlation;
+  layouts: Record<string, StampLayout | null>;
+  imageDevice: string | null;
+  stats: {
+    records: number;
+    readsWithData: number;
+    bytesClassified: number;
+    verdicts: Record<Verdict, number>;
+    findings: Record<FindingSeverity, number>;
+  };
+}
+
+const out2 = new Uint32Array(2);
+
+function readRef(r: IoRecord): ReadRef {
+  return {
+    io: r.id,
+    source: r.source,
+    line: r.line,
+    timeNs: Number.isFinite(r.timeNs) ? r.timeNs : null,
+    pid: r.pid,
+    fd: r.fd,
+    name: r.name,
+    offset: r.offset,
+    length: r.length,
+  };
+}
+
+function visibleFull(r: IoRecord, bufOff: number): boolean {
+  for (const [s, e] of r.shown) if (bufOff >= s && bufOff + 512 <= e) return true;
+  return false;
+}
+
+/** Full device sectors of a record: [bufOffset, lba] pairs (chunk boundaries at device sector boundaries). */
+function* fullSectors(r: IoRecord, bytes: number): Generator<[number, number]> {
+  const first = Math.ceil(r.offset / 512) * 512;
+  for (let dev = first; dev + 512 <= r.offset + bytes; dev += 512) yield [dev - r.offset, dev / 512];
+}
+
+function buildIndexes(records: IoRecord[], corr: Correlation): Map<string, ContentIndex> {
+  const idx = new Map<string, ContentIndex>();
+  const get = (dev: string) => {
+    let c = idx.get(dev);
+    if (!c) idx.set(dev, (c = new ContentIndex()));
+    return c;
+  };
+  const joinedWrites = new Set<number>();
+  for (const r of records) {
+    if (!Number.isFinite(r.offset)) continue;
+    if (r.op === 'read') {
+      if (!r.data || !(r.result > 0)) continue;
+      const c = get(r.device);
+      for (const [b, lba] of fullSectors(r, r.result)) {
+        if (!visibleFull(r, b)) continue;
+        hashSectors(r.data, b, 1, out2);
+        c.addRead(lba, r.order, keyOf(out2[0], out2[1]), r.id, b);
+      }
+      continue;
+    }
+    const bytes = Number.isFinite(r.result) && r.result >= 0 ? r.result : r.length;
+    if (!(bytes > 0)) continue;
+    const c = get(r.device);
+    for (const q of corr.links[r.id]?.requests ?? []) joinedWrites.add(q);
+    const firstLba = Math.floor(r.offset / 512);
+    const lastLba = Math.ceil((r.offset + bytes) / 512) - 1;
+    const known = new Set<number>();
+    if (r.data) {
+      for (const [b, lba] of fullSectors(r, bytes)) {
+        if (!visibleFull(r, b)) continue;
+        hashSectors(r.data, b, 1, out2);
+        c.addWrite(lba, r.order, keyOf(out2[0], out2[1]), r.id, b);
+        known.add(lba);
+      }
+    }
+    for (let lba = firstLba; lba <= lastLba; lba++) if (!known.has(lba)) c.addUnknownWrite(lba, r.order, r.id);
+  }
+  // Block-layer writes no traced write syscall accounts for: content unknown from then on.
+  const anyReads = records.some((r) => r.op === 'read' && r.data);
+  if (anyReads) {
+    const nsOfDev = new Map<string, string[]>();
+    for (const [p, d] of Object.entries(corr.deviceMap)) {
+      const l = nsOfDev.get(d);
+      if (l) l.push(p);
+      else nsOfDev.set(d, [p]);
+    }
+    for (const q of corr.requests) {
+      if (q.op !== 'write' || joinedWrites.has(q.id)) continue;
+      const order = Number.isFinite(corr.clock.offsetNs) ? q.tQ - corr.clock.offsetNs : NaN;
+      for (const ns of nsOfDev.get(q.device) ?? []) {
+        const c = get(ns);
+        for (let k = 0; k < q.nSectors; k++) c.addUnknownWrite(q.sector + k, order, q.id);
+      }
+    }
+  }
+  for (const c of idx.values()) c.finish();
+  return idx;
+}
+
+function learnLayouts(records: IoRecord[]): Map<string, StampLayout | null> {
+  const samples = new Map<string, LayoutSample[]>();
+  for (const r of records) {
+    if (r.op !== 'read' || !r.data || !(r.result > 0) || !Number.isFinite(r.offset)) continue;
+    let l = samples.get(r.device);
+    if (!l) samples.set(r.device, (l = []));
+    if (l.length >= 4096) continue;
+    for (const [b, lba] of fullSectors(r, r.result)) if (visibleFull(r, b)) l.push({ bytes: r.data, start: b, lba });
+  }
+  const out = new Map<string, StampLayout | null>();
+  for (const [dev, l] of samples) out.set(dev, learnLayout(l));
+  return out;
+}
+
+function pickImageDevice(records: IoRecord[], wanted?: string): string | null {
+  if (wanted !== undefined) return wanted;
+  const bytes = new Map<string, number>();
+  for (const r of records) if (r.op === 'read' && r.result > 0) bytes.set(r.device, (bytes.get(r.device) ?? 0) + r.result);
+  let best: string | null = null;
+  let n = -1;
+  for (const [d, b] of bytes) if (b > n) [best, n] = [d, b];
+  return best;
+}
+
+function severityOfRun(run: ChunkRun): FindingSeverity | null {
+  switch (run.verdict) {
+    case 'misplaced':
+    case 'stale-or-unknown':
+      return run.strength === 'strong' ? 'error' : 'warning';
+    case 'stale':
+      return 'error';
+    case 'duplicate':
+      return 'warning';
+    case 'changed-by-write':
+      return 'note';
+    default:
+      return null;
+  }
+}
+
+function describeRun(run: ChunkRun): string {
+  const where = run.lbaFirst === run.lbaLast ? `LBA ${run.lbaFirst}` : `LBAs ${run.lbaFirst}..${run.lbaLast}`;
+  switch (run.verdict) {
+    case 'misplaced':
+      return `${where} returned the content of LBA ${run.sourceLba}${run.lbaFirst === run.lbaLast ? '' : ' onwards'} (displacement ${run.displacement! > 0 ? '+' : ''}${run.displacement} sectors)`;
+    case 'stale':
+      return `${where} returned the content it had before a write the trace shows`;
+    case 'stale-or-unknown':
+      return `${where} returned content that contradicts the reference; origin not found`;
+    case 'duplicate':
+      return `${where} repeats the bytes of LBA ${run.sourceLba} of the same read`;
+    case 'changed-by-write':
+      return `${where} was written earlier with data the trace does not show`;
+    default:
+      return where;
+  }
+}
+
+function kindOfRun(run: ChunkRun): Finding['kind'] {
+  switch (run.verdict) {
+    case 'stale':
+    case 'stale-or-unknown':
+    case 'changed-by-write':
+      return 'stale-data';
+    case 'duplicate':
+      return 'duplicated-chunk';
+    default:
+      return 'misplaced-data';
+  }
+}
+
+export function analyze(input: AnalyzeInput): AnalysisResult {
+  const records: IoRecord[] = [];
+  input.sources.forEach((s, i) => extractIo(s, i, records));
+  const corr = correlate({ sources: input.sources, records, anchorsText: input.anchorsText });
+  const indexes = buildIndexes(records, corr);
+  const layouts = learnLayouts(records);
+  const imageDevice = input.image ? pickImageDevice(records, input.imageDevice) : null;
+  const findings = new FindingList();
+  const reads: ReadMap[] = [];
+  const verdicts = {} as Record<Verdict, number>;
+  for (const v of VERDICTS) verdicts[v] = 0;
+  let bytesClassified = 0;
+
+  // Device end as far as the trace shows (a short read before it is not at the end).
+  const maxEnd = new Map<string, number>();
+  for (const r of records) {
+    if (r.op === 'read' && r.result > 0) maxEnd.set(r.device, Math.max(maxEnd.get(r.device) ?? 0, r.offset + r.result));
+  }
+
+  for (const r of records) {
+    if (r.op !== 'read') continue;
+    if (r.result < 0 || r.errno !== 0) {
+      findings.add({
+        severity: 'warning',
+        kind: 'read-failed',
+        summary: `${r.name} of ${r.length} bytes at offset ${r.offset} failed${r.errName ? ` with ${r.errName}` : ''}`,
+        read: readRef(r),
+        evidence: [{ kind: 'truncation', text: `return value ${r.result}`, ref: { source: r.source, line: r.line, io: r.id } }],
+      });
+      continue;
+    }
+    if (Number.isFinite(r.result) && r.result < r.length) {
+      const imgEnd = input.image && r.device === imageDevice ? input.image.sectorCount * 512 : NaN;
+      const atEnd = r.offset + r.result === imgEnd || (Number.isNaN(imgEnd) && r.offset + r.result >= (maxEnd.get(r.device) ?? 0));
+      findings.add({
+        severity: atEnd ? 'note' : 'warning',
+        kind: 'short-read',
+        summary: `${r.name} returned ${r.result} of ${r.length} bytes at offset ${r.offset}${atEnd ? ' (end of device)' : ''}`,
+        read: readRef(r),
+        bufRange: [r.result, r.length],
+        evidence: [],
+      });
+    }
+    if (!r.data || !(r.result > 0) || !Number.isFinite(r.offset)) continue;
+    const index = indexes.get(r.device) ?? new ContentIndex();
+    const map = mapRead({ index, image: r.device === imageDevice ? input.image : null, layout: layouts.get(r.device) ?? null, records }, r);
+    reads.push(map);
+    bytesClassified += map.returned;
+    for (const v of VERDICTS) verdicts[v] += map.counts[v];
+    emitRunFindings(findings, r, map);
+  }
+  for (const [, index] of indexes) emitRereads(findings, index.inconsistentRereads(), records);
+  emitCorrelationFindings(findings, records, corr);
+
+  const sorted = findings.sorted();
+  const bySeverity: Record<FindingSeverity, number> = { error: 0, warning: 0, note: 0, chat: 0 };
+  for (const f of sorted) bySeverity[f.severity]++;
+  return {
+    version: ANALYSIS_VERSION,
+    records: records.map(({ data, ...rest }) => ({ ...rest, dataLen: data ? data.length : 0 })),
+    reads,
+    findings: sorted,
+    correlation: corr,
+    layouts: Object.fromEntries(layouts),
+    imageDevice,
+    stats: { records: records.length, readsWithData: reads.length, bytesClassified, verdicts, findings: bySeverity },
+  };
+}
+
+function emitRunFindings(findings: FindingList, r: IoRecord, map: ReadMap): void {
+  let truncFrom = -1;
+  for (const run of map.runs) {
+    const sev = severityOfRun(run);
+    if (sev) {
+      findings.add({
+        severity: sev,
+        kind: kindOfRun(run),
+        summary: describeRun(run),
+        read: readRef(r),
+        bufRange: [run.bufStart, run.bufEnd],
+        lbaRange: [run.lbaFirst, run.lbaLast],
+        expected: { lba: run.lbaFirst, byteOffset: r.offset + run.bufStart, description: `LBA ${run.lbaFirst}` },
+        actual: {
+          lba: run.sourceLba,
+          byteOffset: run.sourceByte,
+          description: run.sourceLba === null ? 'unknown origin' : `content of LBA ${run.sourceLba}`,
+        },
+        displacement: run.displacement ?? undefined,
+        evidence: run.evidence,
+      });
+    }
+    if (run.verdict === 'unverifiable' && run.evidence.some((e) => e.kind === 'truncation') && truncFrom < 0) truncFrom = run.bufStart;
+  }
+  if (truncFrom >= 0) {
+    findings.add({
+      severity: 'chat',
+      kind: 'unverifiable-data',
+      summary: `bytes ${truncFrom}..${map.returned - 1} of this read are not (fully) in the trace: unverifiable`,
+      read: readRef(r),
+      bufRange: [truncFrom, map.returned],
+      evidence: [{ kind: 'truncation', text: 'strace cut the string (-s)', ref: { source: r.source, line: r.line, io: r.id } }],
+    });
+  }
+}
+
+function emitRereads(findings: FindingList, list: ReturnType<ContentIndex['inconsistentRereads']>, records: IoRecord[]): void {
+  for (const x of list) {
+    const second = records[x.second.ref];
+    const first = records[x.first.ref];
+    if (!second) continue;
+    const ev: Evidence[] = [
+      { kind: 'reread', text: `read at line ${first?.line ?? '?'} returned other content for LBA ${x.lba}`, ref: first ? { source: first.source, line: first.line, io: first.id } : undefined },
+      { kind: 'reread', text: `read at line ${second.line} returned this content`, ref: { source: second.source, line: second.line, io: second.id } },
+    ];
+    findings.add({
+      severity: 'error',
+      kind: 'inconsistent-reread',
+      summary: `LBA ${x.lba} read twice with different content and no write in between (lines ${first?.line ?? '?'} and ${second.line})`,
+      read: readRef(second),
+      bufRange: [x.second.bufOffset, x.second.bufOffset + 512],
+      lbaRange: [x.lba, x.lba],
+      expected: { lba: x.lba, byteOffset: x.lba * 512, description: `what line ${first?.line ?? '?'} returned` },
+      actual: { lba: null, byteOffset: null, description: `what line ${second.line} returned` },
+      evidence: ev,
+    });
+  }
+}
+
+function emitCorrelationFindings(findings: FindingList, records: IoRecord[], corr: Correlation): void {
+  if (!corr.blockSource) return;
+  for (const r of records) {
+    const link = corr.links[r.id];
+    if (!link || link.devKey === null || link.sectors === 0) continue;
+    if (r.direct && link.coveredSectors > link.sectors) {
+      findings.add({
+        severity: 'warning',
+        kind: 'unexpected-split-or-merge',
+        summary: `${r.name} addressed ${link.sectors} sectors but its bios cover ${link.coveredSectors}`,
+        read: readRef(r),
+        evidence: [{ kind: 'block-trace', text: `requests ${link.requests.join(', ')}` }],
+      });
+    } else if (r.direct && link.status === 'partial') {
+      findings.add({
+        severity: 'warning',
+        kind: 'uncorrelated-io',
+        summary: `${r.name}: only ${link.coveredSectors} of ${link.sectors} sectors found in the block trace`,
+        read: readRef(r),
+        evidence: [{ kind: 'block-trace', text: `bios ${link.bios.join(', ')}` }],
+      });
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Fast non-cryptographic hash of 512-byte sectors.
+ *
+ * Why not crypto: the analyzer only needs to recognise equal sector contents
+ * inside one trace (and against a reference image); collisions between
+ * unrelated sectors must be rare, not hard to forge. Two 32-bit halves from
+ * four independent multiply-xor lanes keep the multiplier pipeline busy
+ * (each lane is a dependency chain of Math.imul), which is what makes pure
+ * JS reach several GB/s.
+ */
+
+export const SECTOR = 512;
+const WORDS = SECTOR >> 2;
+
+/* Odd 32-bit constants (golden-ratio and murmur3-style mixers). */
+const P1 = 0x9e3779b1 | 0;
+const P2 = 0x85ebca77 | 0;
+const P3 = 0xc2b2ae3d | 0;
+const P4 = 0x27d4eb2f | 0;
+
+/** Scratch for chunks whose start is not 4-byte aligned in their buffer. */
+const scratch = new Uint32Array(WORDS);
+const scratchBytes = new Uint8Array(scratch.buffer);
+const BATCH = 64;
+const batch = new Uint32Array(WORDS * BATCH);
+const batchBytes = new Uint8Array(batch.buffer);
+
+function mixWords(w: Uint32Array, at: number, out: Uint32Array, outAt: number): void {
+  let a = 0x243f6a88 | 0;
+  let b = 0x85a308d3 | 0;
+  let c = 0x13198a2e | 0;
+  let d = 0x03707344 | 0;
+  const end = at + WORDS;
+  for (let i = at; i < end; i += 4) {
+    a = Math.imul(a ^ w[i], P1);
+    b = Math.imul(b ^ w[i + 1], P2);
+    c = Math.imul(c ^ w[i + 2], P3);
+    d = Math.imul(d ^ w[i + 3], P4);
+    a ^= a >>> 15;
+    b ^= b >>> 13;
+    c ^= c >>> 16;
+    d ^= d >>> 14;
+  }
+  // Final avalanche (murmur3 fmix32) of two cross-combined halves.
+  let h = a ^ Math.imul(c, P2) ^ ((b << 7) | (b >>> 25));
+  let g = b ^ Math.imul(d, P1) ^ ((a << 11) | (a >>> 21)) ^ c;
+  h ^= h >>> 16;
+  h = Math.imul(h, P1 ^ 0x5bd1e995);
+  h ^= h >>> 13;
+  h = Math.imul(h, P3);
+  h ^= h >>> 16;
+  g ^= d;
+  g ^= g >>> 16;
+  g = Math.imul(g, P4);
+  g ^= g >>> 13;
+  g = Math.imul(g, P2);
+  g ^= g >>> 16;
+  out[outAt] = h >>> 0;
+  out[outAt + 1] = g >>> 0;
+}
+
+/**
+ * Hashes `count` consecutive 512-byte chunks of `bytes` starting at `start`
+ * into `out[2k], out[2k+1]`. The caller guarantees the bytes exist.
+ */
+export function hashSectors(bytes: Uint8Array, start: number, count: number, out: Uint32Array, outAt = 0): void {
+  const abs = bytes.byteOffset + start;
+  if ((abs & 3) === 0) {
+    const words = new Uint32Array(bytes.buffer, abs, count * WORDS);
+    for (let k = 0; k < count; k++) mixWords(words, k * WORDS, out, outAt + 2 * k);
+    return;
+  }
+  // Copy unaligned input in batches: one large memcpy is far cheaper than 64 small ones.
+  for (let k = 0; k < count; k += BATCH) {
+    const n = Math.min(BATCH, count - k);
+    batchBytes.set(bytes.subarray(start + k * SECTOR, start + (k + n) * SECTOR));
+    for (let j = 0; j < n; j++) mixWords(batch, j * WORDS, out, outAt + 2 * (k + j));
+  }
+}
+
+const one = new Uint32Array(2);
+
+/**
+ * Hash of one piece of content of any length up to 512 bytes (partial
+ * sectors at the edges of unaligned reads): zero-padded, then the length is
+ * folded in so that a short piece never equals a full sector.
+ */
+export function hashPiece(bytes: Uint8Array, start: number, len: number): HashKey {
+  if (len === SECTOR) {
+    hashSectors(bytes, start, 1, one);
+  } else {
+    scratch.fill(0);
+    scratchBytes.set(bytes.subarray(start, start + len));
+    mixWords(scratch, 0, one, 0);
+    one[0] = (Math.imul(one[0] ^ len, P3) ^ 0x6a09e667) >>> 0;
+  }
+  return keyOf(one[0], one[1]);
+}
+
+/**
+ * A hash as one JS number (53 bits: 32 of the first half, 21 of the second),
+ * usable directly as a Map key without allocating strings.
+ */
+export type HashKey = number;
+
+export function keyOf(h0: number, h1: number): HashKey {
+  return (h1 & 0x1fffff) * 4294967296 + (h0 >>> 0);
+}
+
+/** Hex rendering for evidence and JSON output. */
+export function hashHex(key: HashKey): string {
+  return key.toString(16).padStart(14, '0');
+}
+
+/** The hash of an all-zero sector (the most common content; never meaningful as "same as LBA y"). */
+export const ZERO_SECTOR_KEY: HashKey = hashPiece(new Uint8Array(SECTOR), 0, SECTOR);
+
+/** True when the piece is entirely zero bytes. */
+export function isZero(bytes: Uint8Array, start: number, len: number): boolean {
+  for (let i = start, e = start + len; i < e; i++) if (bytes[i] !== 0) return false;
+  return true;
+}

@@ -1,0 +1,246 @@
+/**
+ * Self-describing sector contents ("stamps"): data that names the device
+ * position it was written for, so a returned chunk tells where it came from
+ * without any reference image.
+ *
+ * Two families:
+ * 1. The fixtures' text units (tools/fixture-programs/mkstamp.c): every
+ *    512-byte sector N is 32 copies of the 16-byte unit `PPP=%08u:%02u\n`
+ *    (N, slot 0..31) with PPP = `LBA` for the pristine image or `WR<tag>` for
+ *    data a workload wrote. Byte-exact: a chunk names its source byte offset.
+ * 2. Learned layouts: a sector number stored at a fixed offset of every
+ *    sector, as decimal or hex text or as a little-endian u32/u64 (databases,
+ *    test tools such as fio's verify headers). A layout is only accepted when
+ *    it holds for most of many chunks whose device LBA is known, so random
+ *    data cannot fake one.
+ */
+
+export const UNIT = 16;
+
+/** What the fixture-style stamp units of a piece of returned data say. */
+export interface StampReading {
+  /** `LBA` (pristine image) or `WRA`, `WRB`, ... (workload writes). */
+  prefix: string;
+  /** Device byte offset the first byte of the piece was stamped for. */
+  srcByte: number;
+  /** True when every byte of the piece is the stamp rendering of one contiguous source range. */
+  contiguous: boolean;
+  /** Piece offset of the first byte that breaks the contiguous rendering (when not contiguous). */
+  breakAt: number;
+}
+
+const C_EQ = 0x3d;
+const C_COLON = 0x3a;
+const C_NL = 0x0a;
+const C_0 = 0x30;
+
+function isDigit(b: number): boolean {
+  return b >= C_0 && b <= C_0 + 9;
+}
+
+function isPrefixByte(b: number): boolean {
+  return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || isDigit(b);
+}
+
+/** Parses a full unit at `p`; returns sector*32+slot or -1. */
+function unitAt(b: Uint8Array, p: number): number {
+  if (b[p + 3] !== C_EQ || b[p + 12] !== C_COLON || b[p + 15] !== C_NL) return -1;
+  if (!isPrefixByte(b[p]) || !isPrefixByte(b[p + 1]) || !isPrefixByte(b[p + 2])) return -1;
+  let n = 0;
+  for (let i = p + 4; i < p + 12; i++) {
+    const c = b[i];
+    if (!isDigit(c)) return -1;
+    n = n * 10 + (c - C_0);
+  }
+  const s0 = b[p + 13];
+  const s1 = b[p + 14];
+  if (!isDigit(s0) || !isDigit(s1)) return -1;
+  const slot = (s0 - C_0) * 10 + (s1 - C_0);
+  if (slot >= 32) return -1;
+  return n * 32 + slot;
+}
+
+/** Renders the unit for (sector, slot) with a 3-byte prefix into `out` at 0. */
+function renderUnit(prefix: Uint8Array, sector: number, slot: number, out: Uint8Array): void {
+  out[0] = prefix[0];
+  out[1] = prefix[1];
+  out[2] = prefix[2];
+  out[3] = C_EQ;
+  let n = sector;
+  for (let i = 11; i >= 4; i--) {
+    out[i] = C_0 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  out[12] = C_COLON;
+  out[13] = C_0 + Math.floor(slot / 10);
+  out[14] = C_0 + (slot % 10);
+  out[15] = C_NL;
+}
+
+const unitBuf = new Uint8Array(UNIT);
+
+/**
+ * Reads the fixture-style stamp of `len` bytes at `start`. Returns null when
+ * the piece holds no complete unit (too short, or not stamp data).
+ */
+export function readStamp(b: Uint8Array, start: number, len: number): StampReading | null {
+  let p = -1;
+  let code = -1;
+  const last = Math.min(UNIT - 1, len - UNIT);
+  for (let q = 0; q <= last; q++) {
+    code = unitAt(b, start + q);
+    if (code >= 0) {
+      p = q;
+      break;
+    }
+  }
+  if (p < 0) return null;
+  const prefixBytes = b.subarray(start + p, start + p + 3);
+  const prefix = String.fromCharCode(prefixBytes[0], prefixBytes[1], prefixBytes[2]);
+  const srcByte = code * UNIT - p;
+  // Walk the piece unit by unit; full units are parsed, edge pieces compared to a rendering.
+  let breakAt = -1;
+  let expectCode = code;
+  for (let q = p; q + UNIT <= len; q += UNIT) {
+    const c = unitAt(b, start + q);
+    if (c !== expectCode || b[start + q] !== prefixBytes[0] || b[start + q + 1] !== prefixBytes[1] || b[start + q + 2] !== prefixBytes[2]) {
+      breakAt = q;
+      break;
+    }
+    expectCode++;
+  }
+  if (breakAt < 0) {
+    // Leading partial unit [0, p) and trailing partial unit.
+    if (p > 0) {
+      const prev = code - 1;
+      if (prev < 0) breakAt = 0;
+      else {
+        renderUnit(prefixBytes, Math.floor(prev / 32), prev % 32, unitBuf);
+        for (let i = 0; i < p; i++) {
+          if (b[start + i] !== unitBuf[UNIT - p + i]) {
+            breakAt = i;
+            break;
+          }
+        }
+      }
+    }
+    const tailAt = p + Math.floor((len - p) / UNIT) * UNIT;
+    if (breakAt < 0 && tailAt < len) {
+      renderUnit(prefixBytes, Math.floor(expectCode / 32), expectCode % 32, unitBuf);
+      for (let i = tailAt; i < len; i++) {
+        if (b[start + i] !== unitBuf[i - tailAt]) {
+          breakAt = i;
+          break;
+        }
+      }
+    }
+  }
+  return { prefix, srcByte, contiguous: breakAt < 0, breakAt: breakAt < 0 ? len : breakAt };
+}
+
+/** Learned sector-number layouts. */
+export type LayoutKind = 'u32le' | 'u64le' | 'dec' | 'hex';
+
+export interface StampLayout {
+  kind: LayoutKind;
+  /** Byte offset inside each 512-byte sector. */
+  offset: number;
+  /** value = LBA + delta (a constant base such as a partition start). */
+  delta: number;
+  /** Chunks that agreed when the layout was learned, and chunks examined. */
+  support: number;
+  examined: number;
+}
+
+/** Reads the number a layout would hold at sector start `s`; NaN when absent. */
+export function layoutValue(kind: LayoutKind, b: Uint8Array, s: number, off: number): number {
+  const at = s + off;
+  switch (kind) {
+    case 'u32le':
+      return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+    case 'u64le': {
+      const lo = (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+      const hi = (b[at + 4] | (b[at + 5] << 8) | (b[at + 6] << 16) | (b[at + 7] << 24)) >>> 0;
+      return hi < 0x200000 ? hi * 4294967296 + lo : NaN;
+    }
+    case 'dec':
+    case 'hex':
+      return textNumber(b, at, s + 512, kind === 'hex' ? 16 : 10, off > 0 ? b[at - 1] : -1);
+  }
+}
+
+function digitValue(c: number, radix: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (radix === 16) {
+    if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+    if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  }
+  return -1;
+}
+
+/** A maximal digit run starting exactly at `at` (the byte before must not be a digit). */
+function textNumber(b: Uint8Array, at: number, end: number, radix: number, before: number): number {
+  if (before >= 0 && digitValue(before, radix) >= 0) return NaN;
+  let n = 0;
+  let digits = 0;
+  for (let i = at; i < end && digits < 15; i++) {
+    const d = digitValue(b[i], radix);
+    if (d < 0) break;
+    n = n * radix + d;
+    digits++;
+  }
+  return digits > 0 ? n : NaN;
+}
+
+/** One chunk offered to the learner: a full sector at `start` of `bytes`, read from device LBA `lba`. */
+export interface LayoutSample {
+  bytes: Uint8Array;
+  start: number;
+  lba: number;
+}
+
+export const MIN_LAYOUT_SUPPORT = 8;
+const MAX_LAYOUT_SAMPLES = 128;
+const KINDS: LayoutKind[] = ['u32le', 'u64le', 'dec', 'hex'];
+
+/**
+ * Learns at most one sector-number layout from samples. Accepted only when
+ * at least MIN_LAYOUT_SUPPORT chunks of distinct LBAs and 90% of the examined
+ * chunks agree on (kind, offset, delta): a layout that explains only some
+ * chunks would turn coincidences into "misplaced" verdicts.
+ */
+export function learnLayout(all: LayoutSample[]): StampLayout | null {
+  // An evenly spread subset bounds the cost (4 kinds x 512 offsets x samples).
+  const step = Math.max(1, Math.floor(all.length / MAX_LAYOUT_SAMPLES));
+  const samples = step === 1 ? all : all.filter((_, i) => i % step === 0).slice(0, MAX_LAYOUT_SAMPLES);
+  const n = samples.length;
+  if (n < MIN_LAYOUT_SUPPORT) return null;
+  const lbas = new Set(samples.map((s) => s.lba));
+  if (lbas.size < MIN_LAYOUT_SUPPORT) return null;
+  let best: StampLayout | null = null;
+  for (const kind of KINDS) {
+    const width = kind === 'u64le' ? 8 : kind === 'u32le' ? 4 : 1;
+    for (let off = 0; off + width <= 512; off++) {
+      // Delta proposed by the first sample; then counted over all.
+      const deltas = new Map<number, number>();
+      for (let k = 0; k < n; k++) {
+        const s = samples[k];
+        const v = layoutValue(kind, s.bytes, s.start, off);
+        if (Number.isNaN(v)) continue;
+        const d = v - s.lba;
+        deltas.set(d, (deltas.get(d) ?? 0) + 1);
+      }
+      for (const [delta, support] of deltas) {
+        if (support < MIN_LAYOUT_SUPPORT || support < 0.9 * n) continue;
+        if (!best || support > best.support) best = { kind, offset: off, delta, support, examined: n };
+      }
+    }
+  }
+  return best;
+}
+
+/** Source LBA a learned layout assigns to the sector at `start`, or NaN. */
+export function layoutLba(layout: StampLayout, b: Uint8Array, start: number): number {
+  const v = layoutValue(layout.kind, b, start, layout.offset);
+  return Number.isNaN(v) ? NaN : v - layout.delta;
+}
