@@ -94,14 +94,29 @@ export function applyBlkparseOrder(store: BlockEventStore): BlockEventStore {
   const t = store.timeNs;
   const dev = (i: number): number => store.devices[store.device[i]];
   const cmpKey = (a: number, b: number): number => t[a] - t[b] || dev(a) - dev(b) || store.seq[a] - store.seq[b];
-  let needed = false;
-  for (let i = 1; i < n && !needed; i++) {
+  let decreases = false;
+  let ties = false;
+  for (let i = 1; i < n && !decreases; i++) {
     if (t[i] > t[i - 1]) continue;
     const c = cmpKey(i - 1, i);
-    needed = c > 0 || (c === 0 && Math.floor(i / PIPE_BATCH) === Math.floor((i - 1) / PIPE_BATCH));
+    if (c > 0) decreases = true;
+    else if (c === 0 && Math.floor(i / PIPE_BATCH) === Math.floor((i - 1) / PIPE_BATCH)) ties = true;
   }
-  if (!needed) return store;
-  const order = Array.from({ length: n }, (_, i) => i);
+  if (!decreases && !ties) return store;
+  if (!decreases) {
+    // Already sorted: only runs of equal keys inside one batch turn around.
+    const origins = expandOrigins(store);
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      while (j < n && t[j] === t[i] && Math.floor(j / PIPE_BATCH) === Math.floor(i / PIPE_BATCH) && cmpKey(i, j) === 0) j++;
+      if (j - i > 1) reverseEvents(store, origins, i, j);
+      i = j;
+    }
+    setOrigins(store, origins);
+    return store;
+  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => {
     const c = cmpKey(a, b);
     if (c) return c;
@@ -109,10 +124,122 @@ export function applyBlkparseOrder(store: BlockEventStore): BlockEventStore {
     const bb = Math.floor(b / PIPE_BATCH);
     return ba !== bb ? ba - bb : b - a;
   });
-  const out = new BlockEventStore();
-  const copier = new EventCopier(out, store);
-  for (const i of order) copier.copy(i, store.originOf(i), copier.comm(i));
+  permuteStore(store, order);
+  return store;
+}
+
+/** Origin of every event (-1 = none), from the run-length table. */
+function expandOrigins(s: BlockEventStore): Float64Array {
+  const out = new Float64Array(s.length).fill(-1);
+  for (let r = 0; r < s.originRuns; r++) {
+    const end = r + 1 < s.originRuns ? s.originEvent[r + 1] : s.length;
+    for (let e = s.originEvent[r]; e < end; e++) out[e] = s.originValue[r] + (e - s.originEvent[r]);
+  }
   return out;
+}
+
+function setOrigins(s: BlockEventStore, origins: Float64Array): void {
+  s.originRuns = 0;
+  for (let j = 0; j < origins.length; j++) if (origins[j] >= 0) s.setOrigin(j, origins[j]);
+}
+
+/** First extra index whose event is ≥ e. */
+function extraLowerBound(s: BlockEventStore, e: number): number {
+  let lo = 0;
+  let hi = s.extraCount;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s.extraEvent[mid] < e) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Reverses events [i, j) in place, with their extras and origins. */
+function reverseEvents(s: BlockEventStore, origins: Float64Array, i: number, j: number): void {
+  for (const col of [s.timeNs, s.sector, s.nSectors, s.pid, s.seq, s.comm, s.device, s.cpu, s.rwbs, s.action, origins]) {
+    col.subarray(i, j).reverse();
+  }
+  const x0 = extraLowerBound(s, i);
+  const x1 = extraLowerBound(s, j);
+  if (x1 === x0) return;
+  const ev = s.extraEvent.slice(x0, x1);
+  const kind = s.extraKind.slice(x0, x1);
+  const a = s.extraA.slice(x0, x1);
+  const b = s.extraB.slice(x0, x1);
+  // Groups of extras per event, last event first, each group in its own order.
+  let k = x0;
+  for (let end = ev.length; end > 0; ) {
+    let start = end - 1;
+    while (start > 0 && ev[start - 1] === ev[end - 1]) start--;
+    for (let x = start; x < end; x++, k++) {
+      s.extraEvent[k] = i + j - 1 - ev[x];
+      s.extraKind[k] = kind[x];
+      s.extraA[k] = a[x];
+      s.extraB[k] = b[x];
+    }
+    end = start;
+  }
+}
+
+/** Reorders a store's events in place: new event j is old event order[j]. */
+function permuteStore(s: BlockEventStore, order: Uint32Array): void {
+  const n = s.length;
+  // One gather per element type keeps each loop monomorphic.
+  const f64 = (col: Float64Array): Float64Array => {
+    const out = new Float64Array(n);
+    for (let j = 0; j < n; j++) out[j] = col[order[j]];
+    return out;
+  };
+  const u32 = (col: Uint32Array): Uint32Array => {
+    const out = new Uint32Array(n);
+    for (let j = 0; j < n; j++) out[j] = col[order[j]];
+    return out;
+  };
+  const u16 = (col: Uint16Array): Uint16Array => {
+    const out = new Uint16Array(n);
+    for (let j = 0; j < n; j++) out[j] = col[order[j]];
+    return out;
+  };
+  const u8 = (col: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(n);
+    for (let j = 0; j < n; j++) out[j] = col[order[j]];
+    return out;
+  };
+  const origins = expandOrigins(s);
+  const xStart = new Uint32Array(n + 1);
+  for (let x = 0; x < s.extraCount; x++) xStart[s.extraEvent[x] + 1]++;
+  for (let i = 0; i < n; i++) xStart[i + 1] += xStart[i];
+  const ev = new Uint32Array(s.extraCount);
+  const kind = new Uint8Array(s.extraCount);
+  const a = new Float64Array(s.extraCount);
+  const b = new Float64Array(s.extraCount);
+  let k = 0;
+  for (let j = 0; j < n; j++) {
+    for (let x = xStart[order[j]]; x < xStart[order[j] + 1]; x++, k++) {
+      ev[k] = j;
+      kind[k] = s.extraKind[x];
+      a[k] = s.extraA[x];
+      b[k] = s.extraB[x];
+    }
+  }
+  s.timeNs = f64(s.timeNs);
+  s.sector = f64(s.sector);
+  s.nSectors = u32(s.nSectors);
+  s.pid = u32(s.pid);
+  s.seq = u32(s.seq);
+  s.comm = u32(s.comm);
+  s.device = u16(s.device);
+  s.cpu = u16(s.cpu);
+  s.rwbs = u16(s.rwbs);
+  s.action = u8(s.action);
+  s.extraEvent = ev;
+  s.extraKind = kind;
+  s.extraA = a;
+  s.extraB = b;
+  const reordered = new Float64Array(n);
+  for (let j = 0; j < n; j++) reordered[j] = origins[order[j]];
+  setOrigins(s, reordered);
 }
 
 /**

@@ -295,7 +295,7 @@ describe('damaged input', () => {
   it('linear time: doubling garbage or records at most ~3x the time', () => {
     const time = (bytes: Uint8Array): number => {
       let best = Infinity;
-      for (let r = 0; r < 3; r++) {
+      for (let r = 0; r < 5; r++) {
         const t0 = performance.now();
         parseBlktraceBinary(bytes, 'b');
         best = Math.min(best, performance.now() - t0);
@@ -318,7 +318,8 @@ describe('damaged input', () => {
         concatBytes(new Array<Uint8Array>(8000).fill(record({ time: 1n, action: 1 | (1 << 20), pdu: new Uint8Array(0) }).map((v, i) => (i === 46 ? 9 : v))))],
     ]) {
       time(small);
-      expect(time(big)).toBeLessThan(3 * time(small) + 5);
+      // generous: the machine is shared; a superlinear scan would cost seconds here
+      expect(time(big)).toBeLessThan(3 * time(small) + 15);
     }
   });
 });
