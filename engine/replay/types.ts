@@ -180,6 +180,8 @@ export interface BackendContext {
   timeNs: number;
   /** Backend device logical block size in bytes. */
   sectorSize: number;
+  /** false: the caller will not display events (a backend may skip building them). */
+  detail?: boolean;
 }
 
 /** A backend model: selected by name through ReplayConfig.backend. */
