@@ -186,22 +186,22 @@ function reverseEvents(s: BlockEventStore, origins: Float64Array, i: number, j: 
 function permuteStore(s: BlockEventStore, order: Uint32Array): void {
   const n = s.length;
   // One gather per element type keeps each loop monomorphic.
-  const f64 = (col: Float64Array): Float64Array => {
+  const f64 = (col: Float64Array): Float64Array<ArrayBuffer> => {
     const out = new Float64Array(n);
     for (let j = 0; j < n; j++) out[j] = col[order[j]];
     return out;
   };
-  const u32 = (col: Uint32Array): Uint32Array => {
+  const u32 = (col: Uint32Array): Uint32Array<ArrayBuffer> => {
     const out = new Uint32Array(n);
     for (let j = 0; j < n; j++) out[j] = col[order[j]];
     return out;
   };
-  const u16 = (col: Uint16Array): Uint16Array => {
+  const u16 = (col: Uint16Array): Uint16Array<ArrayBuffer> => {
     const out = new Uint16Array(n);
     for (let j = 0; j < n; j++) out[j] = col[order[j]];
     return out;
   };
-  const u8 = (col: Uint8Array): Uint8Array => {
+  const u8 = (col: Uint8Array): Uint8Array<ArrayBuffer> => {
     const out = new Uint8Array(n);
     for (let j = 0; j < n; j++) out[j] = col[order[j]];
     return out;
