@@ -1,0 +1,194 @@
+/**
+ * Decoding of strace's C string notation straight into a BytePool.
+ *
+ * strace (src/util.c string_quote) prints printable ASCII literally, escapes
+ * `"` and `\` with a backslash, uses \f \n \r \t \v, and writes every other
+ * byte as a minimal octal escape (\0, \12, \377) — or, with -x/-xx, as \xHH.
+ * This is the hot loop of the whole product (-xx reads are 4 characters per
+ * byte), so it writes bytes into the pool's backing array directly and never
+ * builds an intermediate string.
+ */
+import type { BytePool } from '../model/columns';
+
+/** Byte value of the two hex digits (c1 << 7 | c2) for ASCII c1, c2; -1 when either is no hex digit. */
+const HEX_PAIR = new Int16Array(128 * 128).fill(-1);
+{
+  const digit = (c: number): number =>
+    c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+  for (let a = 0; a < 128; a++) {
+    for (let b = 0; b < 128; b++) {
+      const h = digit(a);
+      const l = digit(b);
+      if (h >= 0 && l >= 0) HEX_PAIR[(a << 7) | b] = (h << 4) | l;
+    }
+  }
+}
+
+/** Byte value of the single-letter escapes strace can print (\a \b kept for hand-made logs). */
+const SIMPLE = new Int16Array(128).fill(-1);
+SIMPLE[110] = 10; // \n
+SIMPLE[116] = 9; // \t
+SIMPLE[114] = 13; // \r
+SIMPLE[102] = 12; // \f
+SIMPLE[118] = 11; // \v
+SIMPLE[97] = 7; // \a
+SIMPLE[98] = 8; // \b
+SIMPLE[92] = 92; // \\
+SIMPLE[34] = 34; // \"
+SIMPLE[39] = 39; // \'
+SIMPLE[63] = 63; // \?
+
+export const enum DecodeStatus {
+  Ok = 0,
+  /** The text ended before the closing quote. */
+  Unterminated = 1,
+  /** A backslash followed by something that is no C escape (or a bad \x). */
+  BadEscape = 2,
+}
+
+/** Result of the last decode call (module-level to avoid one object per string). */
+export const decoded = {
+  status: DecodeStatus.Ok as DecodeStatus,
+  /** Index just past the closing quote (quoted mode) or `end` (range mode). */
+  next: 0,
+  /** Index of the offending character when status is not Ok. */
+  errorAt: 0,
+};
+
+/**
+ * Decodes the literal whose opening quote is at `s[quote]` (quoted mode,
+ * stops at the first unescaped `"`), or the whole range [from, end) when
+ * `quoted` is false (fd decorations such as `3<\x2f\x64\x65\x76>`).
+ * Appends the bytes to `pool` and returns how many were appended; on a
+ * decoding error the bytes decoded so far stay appended and `decoded.status`
+ * says what went wrong.
+ */
+export function decodeInto(s: string, from: number, end: number, pool: BytePool, quoted: boolean): number {
+  let i = quoted ? from + 1 : from;
+  const start = pool.length;
+  // Every character yields at most one byte except non-ASCII ones (slow path below).
+  pool.ensure(start + (end - i));
+  let out = pool.bytes;
+  let o = start;
+  decoded.status = DecodeStatus.Ok;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c === 92) {
+      const e = i + 1 < end ? s.charCodeAt(i + 1) : -1;
+      if (e === 120) {
+        // \xHH (strace -x/-xx always prints two digits): one table lookup per byte.
+        const c2 = i + 3 < end ? s.charCodeAt(i + 2) : 128;
+        const c3 = i + 3 < end ? s.charCodeAt(i + 3) : 128;
+        const v = (c2 | c3) < 128 ? HEX_PAIR[(c2 << 7) | c3] : -1;
+        if (v < 0) {
+          decoded.status = DecodeStatus.BadEscape;
+          decoded.errorAt = i;
+          break;
+        }
+        out[o++] = v;
+        i += 4;
+        continue;
+      }
+      if (e >= 48 && e <= 55) {
+        // minimal octal escape, up to three digits
+        let v = e - 48;
+        let j = i + 2;
+        const lim = Math.min(end, i + 4);
+        while (j < lim) {
+          const d = s.charCodeAt(j);
+          if (d < 48 || d > 55) break;
+          v = (v << 3) | (d - 48);
+          j++;
+        }
+        out[o++] = v & 255;
+        i = j;
+        continue;
+      }
+      const b = e >= 0 && e < 128 ? SIMPLE[e] : -1;
+      if (b < 0) {
+        decoded.status = DecodeStatus.BadEscape;
+        decoded.errorAt = i;
+        break;
+      }
+      out[o++] = b;
+      i += 2;
+      continue;
+    }
+    if (c === 34 && quoted) {
+      pool.length = o;
+      decoded.next = i + 1;
+      return o - start;
+    }
+    if (c < 128) {
+      out[o++] = c;
+      i++;
+      continue;
+    }
+    // Raw non-ASCII text (a hand-edited log or a lenient UTF-8 decoding): keep its UTF-8 bytes.
+    pool.length = o;
+    i = appendUtf8(s, i, end, pool);
+    o = pool.length;
+    pool.ensure(o + (end - i));
+    out = pool.bytes;
+  }
+  pool.length = o;
+  if (decoded.status === DecodeStatus.Ok && quoted) {
+    decoded.status = DecodeStatus.Unterminated;
+    decoded.errorAt = end;
+  }
+  decoded.next = i;
+  return o - start;
+}
+
+/** Appends the UTF-8 encoding of the code point at s[i]; returns the next index. */
+function appendUtf8(s: string, i: number, end: number, pool: BytePool): number {
+  let cp = s.charCodeAt(i);
+  let next = i + 1;
+  if (cp >= 0xd800 && cp <= 0xdbff && next < end) {
+    const lo = s.charCodeAt(next);
+    if (lo >= 0xdc00 && lo <= 0xdfff) {
+      cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+      next++;
+    }
+  }
+  if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
+  pool.ensure(pool.length + 4);
+  if (cp < 0x800) {
+    pool.pushByte(0xc0 | (cp >> 6));
+  } else if (cp < 0x10000) {
+    pool.pushByte(0xe0 | (cp >> 12));
+    pool.pushByte(0x80 | ((cp >> 6) & 63));
+  } else {
+    pool.pushByte(0xf0 | (cp >> 18));
+    pool.pushByte(0x80 | ((cp >> 12) & 63));
+    pool.pushByte(0x80 | ((cp >> 6) & 63));
+  }
+  pool.pushByte(0x80 | (cp & 63));
+  return next;
+}
+
+/**
+ * Index just past the closing quote of the literal opened at `s[quote]`, or
+ * -1 when it is not closed before `end`. Uses indexOf (native speed) and
+ * checks the parity of the backslashes in front of each candidate quote.
+ */
+export function skipString(s: string, quote: number, end: number): number {
+  let i = quote + 1;
+  for (;;) {
+    const q = s.indexOf('"', i);
+    if (q < 0 || q >= end) return -1;
+    let bs = 0;
+    for (let k = q - 1; k > quote && s.charCodeAt(k) === 92; k--) bs++;
+    if ((bs & 1) === 0) return q + 1;
+    i = q + 1;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Decodes an escaped path (fd decoration, quoted path argument) to a JS string. */
+export function decodePath(s: string, from: number, end: number, scratch: BytePool, quoted: boolean): string {
+  scratch.length = 0;
+  const n = decodeInto(s, from, end, scratch, quoted);
+  return utf8.decode(scratch.bytes.subarray(0, n));
+}
