@@ -488,8 +488,10 @@ export class BlkparseTextParser implements ChunkParser {
           bytes = -2; // passthrough completion: `[(PDU)] [ERR]`, no sector
         }
         if (c === LPAREN) {
-          const close = s.indexOf(')', sc.i);
-          if (close < 0 || close >= e) {
+          /* Bounded to the line: indexOf would run on through the rest of the chunk. */
+          let close = sc.i + 1;
+          while (close < e && s.charCodeAt(close) !== RPAREN) close++;
+          if (close >= e) {
             ok = false;
             break;
           }

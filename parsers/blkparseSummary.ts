@@ -53,6 +53,7 @@ const ROW_NAMES = new Set([
 const WAIT_ROWS = new Set(['Allocation wait', 'Dispatch wait', 'Completion wait']);
 
 const SUFFIX = ['', 'K', 'M', 'G', 'P'];
+const MAX_SUMMARY_LINE = 400;
 
 const CPU_HEADER = /^CPU(\d+) \((.*)\):$/;
 const TOTAL_HEADER = /^Total \((.*)\):$/;
@@ -273,6 +274,9 @@ export class BlkparseSummaryParser {
 
   /** Consumes `line` when it belongs to a summary; returns false otherwise. */
   line(raw: string, lineNo: number): boolean {
+    /* Real summary lines are under 100 characters; the row pattern is scanned from
+       every position, so a huge line must never reach it. */
+    if (raw.length > MAX_SUMMARY_LINE) return false;
     const line = raw.trim();
     if (line.length === 0) return false;
     let m = CPU_HEADER.exec(line);
