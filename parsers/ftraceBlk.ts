@@ -85,17 +85,17 @@ export function parseBlkAfterDevice(sink: LineSink, c: Cursor, tail: Tail, dev: 
   let action = blkAction(t, a, c.p);
   let cgStart = -1;
   let cgEnd = -1;
-  if (action < 0) {
+  if (action < 0 && looksLikeCgroup(t, a, c.p)) {
     // blk_cgroup / blk_cgname: one extra column before the action.
     cgStart = a;
     cgEnd = c.p;
     c.skipSpaces();
     a = c.token();
     action = blkAction(t, a, c.p);
-    if (action < 0) {
-      sink.fail('a blk action (Q, M, F, G, S, R, D, C, P, U, UT, I, X, B, A or m) after MAJ,MIN');
-      return false;
-    }
+  }
+  if (action < 0) {
+    sink.fail('a blk action (Q, M, F, G, S, R, D, C, P, U, UT, I, X, B, A or m) after MAJ,MIN');
+    return false;
   }
   c.skipSpaces();
   const r = c.token();
@@ -161,6 +161,12 @@ export function parseBlkAfterDevice(sink: LineSink, c: Cursor, tail: Tail, dev: 
   }
   addCgroup(sink, i, t, cgStart, cgEnd);
   return true;
+}
+
+/** The cgroup column: `%llx,%-llx` (blk_cgroup) or a cgroup path / `<...>` (blk_cgname). */
+function looksLikeCgroup(t: string, s: number, e: number): boolean {
+  const c0 = t.charCodeAt(s);
+  return c0 === 47 || c0 === 60 || t.indexOf(',', s) < e - 1 && t.indexOf(',', s) > s;
 }
 
 /** `LOW32,HIGH32` in hex (blk_cgroup) → Cgroup extra; a cgroup path (blk_cgname) is not numeric and is dropped. */

@@ -233,26 +233,27 @@ export function parseClassic(pre: LinePrefix, c: Cursor, t: string, s: number, e
   return dev;
 }
 
-/** Start of the first token after `s` of the shape `word:word:` (perf trace event names). */
+/**
+ * Start of the first token after the one at `s` that holds two ':' with no '/' before the
+ * first (`block:block_rq_complete:259,0`); the comm/tid token (`kworker/0:1H-k/123`) does not.
+ * One pass over the characters.
+ */
 function findEventToken(t: string, s: number, e: number): number {
   let p = s;
+  while (p < e && !isSpace(t.charCodeAt(p))) p++;
   while (p < e) {
-    const sp = t.indexOf(' ', p);
-    if (sp < 0 || sp >= e) return -1;
-    const q = sp + 1;
-    const colon = t.indexOf(':', q);
-    if (colon > q && colon < e) {
-      let ok = true;
-      for (let i = q; i < colon; i++) {
-        const ch = t.charCodeAt(i);
-        if (isSpace(ch) || ch === SLASH) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok && t.indexOf(':', colon + 1) > colon) return q;
+    while (p < e && isSpace(t.charCodeAt(p))) p++;
+    const q = p;
+    let colons = 0;
+    let slashFirst = false;
+    while (p < e) {
+      const ch = t.charCodeAt(p);
+      if (isSpace(ch)) break;
+      if (ch === COLON) colons++;
+      else if (ch === SLASH && colons === 0) slashFirst = true;
+      p++;
     }
-    p = q;
+    if (colons >= 2 && !slashFirst && t.charCodeAt(q) !== COLON) return q;
   }
   return -1;
 }
