@@ -19,7 +19,7 @@ import type {
   ModelReply,
   SegmentProvenance,
 } from './types';
-import { SECTOR } from './types';
+import { FRAME, SECTOR } from './types';
 
 export const EIO = -5;
 
@@ -158,6 +158,11 @@ export class BackendRun {
       if (left <= 0) return;
       const n = Math.min(left, p.frameEnd - p.frameStart);
       left -= n;
+      if (p.frameStart < 0 || p.frameStart + n > FRAME) {
+        /* a segment outside its 4 KiB frame: a real backend would touch neighbouring memory */
+        this.hazard('bug-on', p.request, `io#${io.id} would move bytes [${p.frameStart},${p.frameStart + n}) outside segment ${p.segment}'s frame`, [`io#${io.id}`]);
+        return;
+      }
       const frame = this.frame(p.request, p.segment);
       const t: BackendTransfer & { seq: number } = {
         request: p.request,

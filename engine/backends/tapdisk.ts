@@ -41,6 +41,7 @@ interface Tiocb {
   /** tiocb->next: the queued batch and the deferred list are both chained through it. */
   next: number;
   completions: number;
+  firstCompletion: string;
 }
 
 interface Vreq {
@@ -125,6 +126,15 @@ export function runTapdisk(run: BackendRun): Record<string, unknown> {
   const completeTiocb = (t: Tiocb, res: number, cause: string) => {
     const err = res === t.nbytes ? 0 : res < 0 ? res : EIO;
     t.completions++;
+    if (t.completions === 1) t.firstCompletion = cause;
+    else {
+      run.hazard(
+        'early-reply',
+        t.vreq,
+        `tiocb#${t.id} of ${run.ringRef(t.vreq)} completes again: its request was already answered when it was failed while still deferred`,
+        [t.firstCompletion, cause],
+      );
+    }
     const v = vreqs[t.vreq];
     v.secsPending -= t.nbytes / SECTOR;
     if (err !== 0 && v.error === 0) v.error = err;
@@ -161,6 +171,7 @@ export function runTapdisk(run: BackendRun): Record<string, unknown> {
         pieces: t.pieces,
         next: -1,
         completions: 0,
+        firstCompletion: '',
       };
       tiocbs.push(tiocb);
       enqueue(tiocb);

@@ -54,7 +54,8 @@ interface BitmapIo {
 
 /** Sorted disjoint [start, end) sector ranges. */
 class Ranges {
-  private list: { start: number; end: number }[] = [];
+  /** `sorted` must already be sorted and disjoint (setRanges output). */
+  constructor(private list: { start: number; end: number }[] = []) {}
   add(start: number, end: number): void {
     if (start >= end) return;
     const out: { start: number; end: number }[] = [];
@@ -71,7 +72,17 @@ class Ranges {
     this.list = out.sort((a, b) => a.start - b.start);
   }
   covers(start: number, end: number): boolean {
-    return this.list.some((r) => r.start <= start && r.end >= end);
+    let lo = 0;
+    let hi = this.list.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.list[mid].start <= start) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return at >= 0 && this.list[at].end >= end;
   }
 }
 
@@ -132,8 +143,7 @@ export function runUbd(run: BackendRun): Record<string, unknown> {
   const state: UbdState = { bitmapSet: [], fileBitmapSet: [], bitmapOffset, dataOffset, stalls: [] };
 
   /** COW sectors whose data is in the file: initially set bits, then every landed COW write. */
-  const landed = new Ranges();
-  for (const r of setRanges(bitmap, sectors)) landed.add(r.start, r.end);
+  const landed = new Ranges(setRanges(bitmap, sectors));
 
   const descs: Desc[][] = run.requests.map((req, r) => {
     let sector = req.sector;

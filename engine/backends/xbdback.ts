@@ -215,7 +215,7 @@ function orig(run: BackendRun, inst: Instance): Body {
           inst.reply(r, 'error', `${run.ringRef(r)} EINVAL negative size`);
           return 0;
         }
-        if (vaStart + bcount > segs.length * FRAME) {
+        if (vaStart < 0 || vaStart + bcount > segs.length * FRAME) {
           /* DIAGNOSTIC: "doesn't fit in %d segments" → panic("xbdback_do_io: not enouth segments") */
           run.hazard('bug-on', r, `${run.ringRef(r)}: ${bcount} bytes from VA ${vaStart} do not fit in ${segs.length} mapped frames (DIAGNOSTIC panic)`, []);
           return 0;
@@ -316,6 +316,12 @@ function split(run: BackendRun, inst: Instance): Body {
           if (inst.reply(r, 'error', ref)) st.replyRefs.push(`${run.ringRef(r)} reply@${run.loop.now}`);
           return 0;
         }
+        if (seg.firstSect < 0 || (seg.firstSect + count) * SECTOR > FRAME) {
+          /* DIAGNOSTIC in xbdback_do_io: "doesn't fit in %d segments" → panic */
+          st.aborted = true;
+          run.hazard('bug-on', r, `${run.ringRef(r)} segment ${i} [${seg.firstSect},${seg.lastSect}] does not fit its frame (DIAGNOSTIC panic)`, []);
+          return 0;
+        }
         const off = (req.sector + sectorsDone) * SECTOR;
         sectorsDone += count;
         const io = run.addIo({
@@ -374,6 +380,16 @@ function coalesce(run: BackendRun, inst: Instance, thread: BackendThread): Body 
     const o = open as OpenIo;
     open = null;
     const start = o.blkno * SECTOR;
+    if (o.dataOffset < 0 || o.dataOffset + o.bcount > o.frames.length * FRAME) {
+      /* DIAGNOSTIC in xbdback_co_do_io: "doesn't fit in %d pages" → panic("not enough pages") */
+      run.hazard('bug-on', o.fragments[0], `buf of ${o.bcount} bytes from VA ${o.dataOffset} does not fit in ${o.frames.length} mapped frames (DIAGNOSTIC panic)`, []);
+      const io = run.addIo({ label: 'buf', kind: 'data', op: o.op, target: 'disk', fileStart: start, fileEnd: start, pieces: [], requests: o.fragments });
+      io.submitNs = io.completeNs = run.loop.now;
+      io.status = -22;
+      inst.get(`io#${io.id} created`);
+      iodone([...o.fragments])(io);
+      return 0;
+    }
     const io = run.addIo({
       label: 'buf',
       kind: 'data',

@@ -256,3 +256,26 @@ describe('deferred disconnect (seed 002)', () => {
     expect(res.timeline.some((e) => e.kind === 'drop' && e.ref === 'req#1')).toBe(true);
   });
 });
+
+describe('completion orders (events.ts)', () => {
+  const three = [ring(4, 'read', 0, fullPages(1, 3))];
+  const done = (r: ReturnType<typeof runBackend>) => [...r.ios].sort((a, b) => a.completeNs - b.completeNs).map((io) => io.id);
+
+  it('in order by default; reverse and permutation hold the batch until nothing else can happen', () => {
+    expect(done(runBackend('xbdback-split', three, null, null))).toEqual([0, 1, 2]);
+    const rev = runBackend('xbdback-split', three, null, null, { completion: { kind: 'reverse', stepNs: 10 } });
+    expect(done(rev)).toEqual([2, 1, 0]);
+    /* the thread is busy until the last dispatch ends (3 × 1000 ns); then the held batch is released */
+    expect(rev.ios.map((io) => io.completeNs)).toEqual([3030, 3020, 3010]);
+    expect(rev.timeline.find((e) => e.kind === 'release')?.detail).toBe('io#2 io#1 io#0');
+    expect(done(runBackend('xbdback-split', three, null, null, { completion: { kind: 'permutation', order: [1, 2, 0] } }))).toEqual([1, 2, 0]);
+  });
+
+  it('per-I/O latencies reorder completions against the issuing loop', () => {
+    const res = runBackend('xbdback-split', three, null, null, { completion: { kind: 'latencies', latencyNs: [9000, 100, 100] } });
+    expect(done(res)).toEqual([1, 2, 0]);
+    expect(res.replies).toEqual([expect.objectContaining({ timeNs: 9000, status: 'okay' })]);
+    expect(res.hazards).toEqual([]);
+  });
+});
+
