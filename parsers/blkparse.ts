@@ -35,6 +35,8 @@ const LPAREN = 40;
 const RPAREN = 41;
 const LESS = 60;
 
+/** Size - 1 of the direct-mapped rwbs / comm intern caches. */
+const CACHE_MASK = 1023;
 /** Longest digit run accepted for one number (a u64 sector has 20 digits). */
 const MAX_DIGITS = 20;
 /** Time values above 2^53 ns (~104 days) cannot be held exactly in a float64. */
@@ -383,8 +385,11 @@ export class BlkparseTextParser implements ChunkParser {
   private readonly splitter: LineSplitter;
   private readonly scan = new LineScanner();
   private readonly summary = new BlkparseSummaryParser();
-  private readonly rwbsCache = new Map<number, number>();
-  private readonly commCache = new Map<number, number>();
+  /* Intern caches probed once per line: direct-mapped typed arrays, no Map lookups on the hot path. */
+  private readonly rwbsKeys = new Float64Array(CACHE_MASK + 1).fill(-1);
+  private readonly rwbsSlot = new Uint32Array(CACHE_MASK + 1);
+  private readonly commHash = new Int32Array(CACHE_MASK + 1);
+  private readonly commSlot = new Uint32Array(CACHE_MASK + 1);
   private readonly pcEvents = new Set<number>();
   private lastDevKey = -1;
   private lastDevIdx = 0;
@@ -767,10 +772,17 @@ export class BlkparseTextParser implements ChunkParser {
       this.lastDevKey = key;
       this.lastDevIdx = st.deviceIdx(key);
     }
-    let rwbs = sc.rwbsKey >= 0 ? this.rwbsCache.get(sc.rwbsKey) : undefined;
-    if (rwbs === undefined) {
+    const rk = sc.rwbsKey;
+    const rslot = rk & CACHE_MASK;
+    let rwbs: number;
+    if (rk >= 0 && this.rwbsKeys[rslot] === rk) {
+      rwbs = this.rwbsSlot[rslot];
+    } else {
       rwbs = st.rwbsIdx(s.slice(sc.rwbsStart, sc.rwbsEnd));
-      if (sc.rwbsKey >= 0) this.rwbsCache.set(sc.rwbsKey, rwbs);
+      if (rk >= 0) {
+        this.rwbsKeys[rslot] = rk;
+        this.rwbsSlot[rslot] = rwbs;
+      }
     }
     /* Integer and fraction parsed apart: exact up to 2^53 ns. */
     const timeNs = sc.secs * 1e9 + sc.frac;
@@ -791,6 +803,16 @@ export class BlkparseTextParser implements ChunkParser {
   private comm(s: string, e: number): number {
     const sc = this.scan;
     const a = sc.i + 1;
+    /* `(null)]` + end/blank: the commonest comm of traces without process notes, checked before hashing. */
+    if (
+      a + 6 < e && s.charCodeAt(a) === LPAREN && s.charCodeAt(a + 1) === 110 && s.charCodeAt(a + 2) === 117 &&
+      s.charCodeAt(a + 3) === 108 && s.charCodeAt(a + 4) === 108 && s.charCodeAt(a + 5) === RPAREN &&
+      s.charCodeAt(a + 6) === RBRACKET && (a + 7 === e || isWs(s.charCodeAt(a + 7)))
+    ) {
+      sc.i = a + 7;
+      this.nullComms++;
+      return 0;
+    }
     let j = a;
     let h = 0x811c9dc5;
     for (; j < e; j++) {
@@ -801,16 +823,11 @@ export class BlkparseTextParser implements ChunkParser {
     if (j >= e) return -1;
     sc.i = j + 1;
     const len = j - a;
-    if (
-      len === 6 && s.charCodeAt(a) === LPAREN && s.charCodeAt(a + 1) === 110 && s.charCodeAt(a + 2) === 117 &&
-      s.charCodeAt(a + 3) === 108 && s.charCodeAt(a + 4) === 108 && s.charCodeAt(a + 5) === RPAREN
-    ) {
-      this.nullComms++;
-      return 0;
-    }
+    /* Direct-mapped cache: slot by hash, verified against the interned characters. */
+    const slot = (h ^ (h >>> 15)) & CACHE_MASK;
     const strings = this.store.strings;
-    const hit = this.commCache.get(h);
-    if (hit !== undefined) {
+    const hit = this.commSlot[slot];
+    if (hit > 0 && this.commHash[slot] === h) {
       const v = strings.values[hit];
       if (v.length === len) {
         let k = 0;
@@ -819,7 +836,8 @@ export class BlkparseTextParser implements ChunkParser {
       }
     }
     const idx = strings.intern(s.slice(a, j));
-    this.commCache.set(h, idx);
+    this.commSlot[slot] = idx;
+    this.commHash[slot] = h;
     return idx;
   }
 
