@@ -36,10 +36,13 @@ export const straceFormat: FormatSpec = {
   create: (name: string) => new StraceParser(name),
 };
 
-/** Parses a whole strace text in one go (the parser itself is chunk-independent). */
+/** Text is decoded per pushed chunk; 1 MiB keeps each decoded string small and cache-friendly. */
+const CHUNK = 1 << 20;
+
+/** Parses a whole in-memory strace text (results do not depend on the chunking). */
 export function parseStraceText(bytes: Uint8Array, name: string): ParsedSource {
   const p = new StraceParser(name);
-  p.push(bytes);
+  for (let i = 0; i < bytes.length; i += CHUNK) p.push(bytes.subarray(i, Math.min(bytes.length, i + CHUNK)));
   const src = p.finish();
   src.evidence = 'parsed as strace text';
   return src;

@@ -10,6 +10,7 @@
  * ioctls), src/lseek.c.
  */
 import { findIn, findLastIn } from './scan';
+import { own } from './own';
 import { DATA_PRESENT, DATA_TRUNCATED, SegKind, type SyscallStore } from '../model/syscalls';
 import { BytePool } from '../model/columns';
 import { fieldIndex, ItemList, num, parseNumber, parseWholeNumber, scanList, skipDecoration } from './args';
@@ -158,6 +159,7 @@ export class CallDecoder {
   private readonly lists = [new ItemList(), new ItemList(), new ItemList(), new ItemList(), new ItemList()];
   private readonly scratch = new BytePool();
   private readonly decoCache = new Map<string, string>();
+  private readonly nameCache = new Map<string, number>();
   // Per-call context.
   private s = '';
   private line = 0;
@@ -215,11 +217,11 @@ export class CallDecoder {
     this.pid = pid;
     parseReturn(s, at, end);
     const st = this.store;
-    const row = st.pushRow(timeNs, pid, st.strings.intern(name), line);
+    const row = st.pushRow(timeNs, pid, this.intern(name), line);
     st.durationNs[row] = durNs;
     st.result[row] = ret.value;
     st.errno[row] = ret.errno;
-    if (ret.errName) st.errName[row] = st.strings.intern(ret.errName);
+    if (ret.errName) st.errName[row] = this.intern(ret.errName);
     if (Number.isNaN(ret.value) && s.charCodeAt(at) !== 63) {
       this.sink.warn(line, `${name}: unreadable return value \`${s.slice(at, Math.min(end, at + 24))}\` (expected a number, \`?\` or \`-1 ERRNO (text)\`)`);
     }
@@ -302,7 +304,7 @@ export class CallDecoder {
         this.ioGetevents(row, args);
         return;
       case Kind.IoDestroy: {
-        const lost = args.count > 0 ? this.aio.destroy(this.argText(args, 0)) : 0;
+        const lost = args.count > 0 ? this.aio.destroy(own(this.argText(args, 0))) : 0;
         if (lost > 0) this.sink.warn(this.line, `io_destroy: ${lost} submitted iocb(s) never completed`);
         return;
       }
@@ -331,6 +333,17 @@ export class CallDecoder {
 
   // ---- argument helpers ---------------------------------------------------
 
+  /** String-table index of a name or errno (a slice of the line: copied when first seen). */
+  private intern(name: string): number {
+    let i = this.nameCache.get(name);
+    if (i === undefined) {
+      const key = own(name);
+      i = this.store.strings.intern(key);
+      this.nameCache.set(key, i);
+    }
+    return i;
+  }
+
   private argText(args: ItemList, k: number): string {
     return this.s.slice(args.starts[k], args.ends[k]);
   }
@@ -352,9 +365,10 @@ export class CallDecoder {
     const raw = s.slice(lt + 1, to);
     let path = this.decoCache.get(raw);
     if (path === undefined) {
-      path = raw.includes('\\') ? decodePath(raw, 0, raw.length, this.scratch, false) : raw;
+      const key = own(raw);
+      path = key.includes('\\') ? decodePath(key, 0, key.length, this.scratch, false) : key;
       if (this.decoCache.size > 4096) this.decoCache.clear();
-      this.decoCache.set(raw, path);
+      this.decoCache.set(key, path);
     }
     return path;
   }
@@ -725,7 +739,7 @@ export class CallDecoder {
     const st = this.store;
     const s = this.s;
     if (args.count < 3) return;
-    const ctx = this.argText(args, 0);
+    const ctx = own(this.argText(args, 0));
     const submitted = st.result[row];
     const list = this.lists[1];
     const fields = this.lists[2];
@@ -819,7 +833,7 @@ export class CallDecoder {
     const st = this.store;
     const s = this.s;
     if (args.count < 4) return;
-    const ctx = this.argText(args, 0);
+    const ctx = own(this.argText(args, 0));
     const a = args.starts[3];
     if (s.charCodeAt(a) !== 91) return;
     const list = this.lists[1];

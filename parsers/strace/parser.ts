@@ -7,7 +7,8 @@
  */
 import { findIn, findLastIn } from './scan';
 import { LineSplitter } from '../text/lines';
-import { DiagnosticSink, type ChunkParser, type ParsedSource } from '../model/source';
+import { DiagnosticSink, type ChunkParser, type ParsedSource, type Severity } from '../model/source';
+import { own } from './own';
 import { DATA_FROM_DUMP, DATA_PRESENT, SegKind, SyscallStore } from '../model/syscalls';
 import { CallDecoder, Decode } from './calls';
 import { bufferHeader, dumpLine, parseBufferHeader, parseDumpLine } from './dump';
@@ -69,13 +70,18 @@ export class StraceParser implements ChunkParser {
   constructor(readonly name: string) {
     this.diag = new DiagnosticSink(name);
     this.calls = new CallDecoder(this.store, {
-      warn: (line, message) => this.diag.add('warning', message, { line }),
-      error: (line, message) => this.diag.add('error', message, { line }),
+      warn: (line, message) => this.report('warning', message, { line }),
+      error: (line, message) => this.report('error', message, { line }),
     });
     this.splitter = new LineSplitter(
       (text, start, end, lineNo) => this.onLine(text, start, end, lineNo),
-      (lineNo, chars) => this.diag.add('error', `line longer than the limit (${chars} characters); skipped`, { line: lineNo }),
+      (lineNo, chars) => this.report('error', `line longer than the limit (${chars} characters); skipped`, { line: lineNo }),
     );
+  }
+
+  /** Diagnostics outlive the chunk their text was sliced from: keep a copy. */
+  private report(severity: Severity, message: string, where: { line?: number } = {}): void {
+    this.diag.add(severity, own(message), where);
   }
 
   push(chunk: Uint8Array): void {
@@ -88,18 +94,18 @@ export class StraceParser implements ChunkParser {
     if (this.broken) {
       const b = this.broken;
       this.broken = null;
-      this.diag.add('warning', 'the trace ends inside this syscall (no `) = RESULT`): capture cut short; kept with an unknown result', { line: b.line });
+      this.report('warning', 'the trace ends inside this syscall (no `) = RESULT`): capture cut short; kept with an unknown result', { line: b.line });
       this.completeWithoutResult(b.text, b.pid, b.timeNs, b.line);
     }
     for (const [pid, u] of [...this.unfinished].sort((a, b) => a[1].line - b[1].line)) {
-      this.diag.add('warning', `${u.name} of pid ${pid} never resumed (\`<unfinished ...>\` without \`<... ${u.name} resumed>\`); kept with an unknown result`, { line: u.line });
+      this.report('warning', `${u.name} of pid ${pid} never resumed (\`<unfinished ...>\` without \`<... ${u.name} resumed>\`); kept with an unknown result`, { line: u.line });
       this.completeWithoutResult(u.text, pid, u.timeNs, u.line);
     }
     this.unfinished.clear();
     const inflight = this.calls.aio.outstanding();
-    if (inflight > 0) this.diag.add('info', `${inflight} io_submit iocb(s) have no io_getevents completion in the trace`);
+    if (inflight > 0) this.report('info', `${inflight} io_submit iocb(s) have no io_getevents completion in the trace`);
     this.backfillPid();
-    if (this.clock.mixed) this.diag.add('warning', 'timestamps change style within the file; lines in the other style have no time');
+    if (this.clock.mixed) this.report('warning', 'timestamps change style within the file; lines in the other style have no time');
     const st = this.store.compact();
     return {
       name: this.name,
@@ -189,7 +195,7 @@ export class StraceParser implements ChunkParser {
       return;
     }
     if (c === 35 || (c === 91 && text.startsWith('[...', b))) {
-      this.diag.add('info', `not strace output, ignored: \`${text.slice(b, Math.min(end, b + 60))}\``, { line: lineNo });
+      this.report('info', `not strace output, ignored: \`${text.slice(b, Math.min(end, b + 60))}\``, { line: lineNo });
       return;
     }
     this.onCall(text, b, end, pid, timeNs, lineNo);
@@ -206,7 +212,7 @@ export class StraceParser implements ChunkParser {
       }
       const prev = this.unfinished.get(pid);
       if (prev) {
-        this.diag.add('warning', `${prev.name} of pid ${pid} was never resumed before its next syscall; kept with an unknown result`, { line: prev.line });
+        this.report('warning', `${prev.name} of pid ${pid} was never resumed before its next syscall; kept with an unknown result`, { line: prev.line });
         this.completeWithoutResult(prev.text, pid, prev.timeNs, prev.line);
       }
       this.unfinished.set(pid, { text: text.slice(b, mark), name: text.slice(b, p), timeNs, line: lineNo });
@@ -263,7 +269,7 @@ export class StraceParser implements ChunkParser {
     if (u >= 0 && u + UNFINISHED.length < rest.length) rest = rest.slice(0, u) + rest.slice(u + UNFINISHED.length);
     const prev = this.unfinished.get(pid);
     if (!prev || prev.name !== name) {
-      this.diag.add('warning', `\`<... ${name} resumed>\` of pid ${pid} without a matching \`<unfinished ...>\` line; arguments before it are unknown`, { line: lineNo });
+      this.report('warning', `\`<... ${name} resumed>\` of pid ${pid} without a matching \`<unfinished ...>\` line; arguments before it are unknown`, { line: lineNo });
       const t = `${name}(${rest}`;
       const [callEnd, dur] = this.splitDuration(t, 0, t.length);
       if (this.calls.decode(t, 0, callEnd, pid, NaN, dur, lineNo, false) !== Decode.Row) this.garbage(text, b, end, lineNo);
@@ -279,7 +285,7 @@ export class StraceParser implements ChunkParser {
     const [callEnd, dur] = this.splitDuration(t, 0, t.length);
     const r = this.calls.decode(t, 0, callEnd, pid, prev.timeNs, dur, prev.line);
     if (r !== Decode.Row) {
-      this.diag.add('error', `resumed ${name} has no \`) = RESULT\` (expected \`<... ${name} resumed>REST) = RESULT\`)`, { line: lineNo });
+      this.report('error', `resumed ${name} has no \`) = RESULT\` (expected \`<... ${name} resumed>REST) = RESULT\`)`, { line: lineNo });
       this.completeWithoutResult(prev.text, pid, prev.timeNs, prev.line);
     }
   }
@@ -288,7 +294,7 @@ export class StraceParser implements ChunkParser {
     const u = this.unfinished.get(pid);
     if (!u) return;
     this.unfinished.delete(pid);
-    this.diag.add('warning', `${u.name} of pid ${pid} never resumed: the process ended (line ${lineNo}); kept with an unknown result`, { line: u.line });
+    this.report('warning', `${u.name} of pid ${pid} never resumed: the process ended (line ${lineNo}); kept with an unknown result`, { line: u.line });
     this.completeWithoutResult(u.text, pid, u.timeNs, u.line);
   }
 
@@ -319,7 +325,7 @@ export class StraceParser implements ChunkParser {
     const br = this.broken!;
     if (this.looksLikeLineStart(text, start, end)) {
       this.broken = null;
-      this.diag.add('error', 'syscall line has no `) = RESULT` (expected it on this line or after tracee output on the next); kept with an unknown result', { line: br.line });
+      this.report('error', 'syscall line has no `) = RESULT` (expected it on this line or after tracee output on the next); kept with an unknown result', { line: br.line });
       this.completeWithoutResult(br.text, br.pid, br.timeNs, br.line);
       return false;
     }
@@ -328,14 +334,14 @@ export class StraceParser implements ChunkParser {
     const r = this.calls.decode(joined, 0, callEnd, br.pid, br.timeNs, dur, br.line);
     if (r === Decode.Row) {
       this.broken = null;
-      this.diag.add('warning', `syscall line continues on line ${lineNo} (the traced program wrote to strace's terminal); joined`, { line: br.line });
+      this.report('warning', `syscall line continues on line ${lineNo} (the traced program wrote to strace's terminal); joined`, { line: br.line });
       return true;
     }
     br.text = joined;
     br.lines++;
     if (br.lines > MAX_JOIN_LINES || joined.length > MAX_JOIN_CHARS) {
       this.broken = null;
-      this.diag.add('error', `syscall line has no \`) = RESULT\` within ${br.lines} lines; kept with an unknown result`, { line: br.line });
+      this.report('error', `syscall line has no \`) = RESULT\` within ${br.lines} lines; kept with an unknown result`, { line: br.line });
       this.completeWithoutResult(br.text.slice(0, br.text.indexOf('\n')), br.pid, br.timeNs, br.line);
     }
     return true;
@@ -355,7 +361,7 @@ export class StraceParser implements ChunkParser {
   }
 
   private garbage(text: string, start: number, end: number, lineNo: number): void {
-    this.diag.add(
+    this.report(
       'error',
       `not a strace line: \`${text.slice(start, Math.min(end, start + 60))}\` (expected \`[PID] [TIME] NAME(ARGS) = RESULT\`, \`<... NAME resumed>\`, \`--- SIGNAL ---\` or \`+++ exited with N +++\`)`,
       { line: lineNo },
@@ -368,12 +374,12 @@ export class StraceParser implements ChunkParser {
     const st = this.store;
     const row = this.calls.lastRow;
     if (row < 0) {
-      this.diag.add('error', 'hex dump line before any syscall', { line: lineNo });
+      this.report('error', 'hex dump line before any syscall', { line: lineNo });
       return;
     }
     if (header) {
       if (!parseBufferHeader(text, start, end)) {
-        this.diag.add('error', 'expected ` * N bytes in buffer I`', { line: lineNo });
+        this.report('error', 'expected ` * N bytes in buffer I`', { line: lineNo });
         return;
       }
       if (this.dumpRow !== row) this.beginDump(row);
@@ -394,17 +400,17 @@ export class StraceParser implements ChunkParser {
     }
     if (this.dumpRow !== row) this.beginDump(row);
     if (!parseDumpLine(text, start, end, st.data)) {
-      this.diag.add('error', 'expected a dump line ` | OFFSET  hh hh ... |` (strace -e read=/write=)', { line: lineNo });
+      this.report('error', 'expected a dump line ` | OFFSET  hh hh ... |` (strace -e read=/write=)', { line: lineNo });
       this.dumpBad = true;
       return;
     }
     if (dumpLine.unreadable) {
       this.dumpBad = true;
-      this.diag.add('warning', 'strace could not fetch part of the buffer for the dump', { line: lineNo });
+      this.report('warning', 'strace could not fetch part of the buffer for the dump', { line: lineNo });
       return;
     }
     if (dumpLine.offset !== this.dumpNext) {
-      this.diag.add('error', `dump offset 0x${dumpLine.offset.toString(16)} where 0x${this.dumpNext.toString(16)} was expected`, { line: lineNo });
+      this.report('error', `dump offset 0x${dumpLine.offset.toString(16)} where 0x${this.dumpNext.toString(16)} was expected`, { line: lineNo });
       this.dumpBad = true;
     }
     this.dumpNext += dumpLine.count;
