@@ -18,7 +18,8 @@ import { Action } from './model/actions';
 import { BlockEventStore, ExtraKind } from './model/blockEvents';
 import { DiagnosticSink } from './model/source';
 import type { ChunkParser, ParsedSource } from './model/source';
-import { applyBlkparseOrder } from './blktraceSet';
+import { applyBlkparseOrder, BLKPARSE_BATCH, attachProcessNotes } from './blktraceSet';
+import type { ProcessNote } from './blktraceSet';
 
 /* blktrace_api.h: BLK_IO_TRACE_MAGIC 0x65617400, low byte = version. */
 const MAGIC_B1 = 0x61;
@@ -59,9 +60,6 @@ const COMM_LEN = 16;
 /** Decoded header sizes by version. */
 const HDR_V7 = 48;
 const HDR_V8 = 64;
-
-/** blkparse reads pipes in batches of this many trace records (blkparse.c RB_BATCH_DEFAULT). */
-export const BLKPARSE_BATCH = 512;
 
 const TWO32 = 4294967296;
 /** Above this first timestamp the clock gets a nonzero base so that relative times stay exact in a double. */
@@ -179,6 +177,8 @@ export class BlktraceBinParser implements ChunkParser {
 
   /** pid → comm string index, first name wins (blkparse.c add_ppm_hash keeps the first). */
   private readonly names = new Map<number, number>();
+  /** Every BLK_TN_PROCESS note with the number of events decoded before it. */
+  private readonly notes: ProcessNote[] = [];
   private lastPid = -1;
   private lastComm = 0;
   private lastDevKey = -1;
@@ -430,8 +430,10 @@ export class BlktraceBinParser implements ChunkParser {
 
     if (categories & TC_NOTIFY) {
       if (code === TN_PROCESS) {
+        const comm = store.strings.intern(cString(b, pdu, Math.min(pduEnd, pdu + COMM_LEN - 1)));
+        this.notes.push({ event: store.length, pid, comm });
         if (!this.names.has(pid)) {
-          this.names.set(pid, store.strings.intern(cString(b, pdu, Math.min(pduEnd, pdu + COMM_LEN - 1))));
+          this.names.set(pid, comm);
           if (pid === this.lastPid) this.lastPid = -1;
         }
       } else if (code === TN_TIMESTAMP) {
@@ -513,6 +515,24 @@ export class BlktraceBinParser implements ChunkParser {
     });
   }
 
+  /**
+   * blkparse -i - prints a batch of 512 records only after reading the next
+   * one, and handles process notes as it reads, so an event also gets a name
+   * from a note that follows it within that window (the kernel writes the note
+   * first, so this only matters for hand-made or reordered streams).
+   */
+  private nameEarlyEvents(): void {
+    const firstBatch = new Map<number, number>();
+    for (const n of this.notes) if (!firstBatch.has(n.pid)) firstBatch.set(n.pid, Math.floor(n.event / BLKPARSE_BATCH));
+    if (firstBatch.size === 0) return;
+    const s = this.store;
+    for (let i = 0; i < s.length; i++) {
+      if (s.comm[i] !== 0) continue;
+      const b = firstBatch.get(s.pid[i]);
+      if (b !== undefined && b <= Math.floor(i / BLKPARSE_BATCH) + 1) s.comm[i] = this.names.get(s.pid[i]) ?? 0;
+    }
+  }
+
   finish(): ParsedSource {
     if (this.carryLen > 0 || this.garbageAt >= 0) {
       this.decode(this.carry, 0, this.carryLen, this.carryAt, true);
@@ -531,6 +551,8 @@ export class BlktraceBinParser implements ChunkParser {
     if (this.total > 0 && this.records === 0 && this.sink.list.length === 0) {
       this.sink.add('error', 'no blk_io_trace record found', { offset: 0 });
     }
+    this.nameEarlyEvents();
+    attachProcessNotes(this.store, this.notes);
     const block = applyBlkparseOrder(this.store).compact();
     return {
       name: this.name,

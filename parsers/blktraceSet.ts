@@ -7,8 +7,23 @@ import { BlockEventStore, ExtraKind } from './model/blockEvents';
 import { MAX_DIAGNOSTICS } from './model/source';
 import type { Diagnostic, ParsedSource } from './model/source';
 
-/** blkparse.c RB_BATCH_DEFAULT: a pipe is read and sorted in batches of this many records. */
-const PIPE_BATCH = 512;
+/** blkparse.c RB_BATCH_DEFAULT: input is read (pipe) or primed (per-CPU file) in batches of this many records. */
+export const BLKPARSE_BATCH = 512;
+const PIPE_BATCH = BLKPARSE_BATCH;
+
+/** A BLK_TN_PROCESS note: `event` = number of events of its file decoded before it; `comm` indexes the store's strings. */
+export interface ProcessNote {
+  event: number;
+  pid: number;
+  comm: number;
+}
+
+/** Notes of decoded stores, kept beside the store so that a merge can replay blkparse's name table. */
+const NOTES = new WeakMap<BlockEventStore, ProcessNote[]>();
+
+export function attachProcessNotes(store: BlockEventStore, notes: ProcessNote[]): void {
+  NOTES.set(store, notes);
+}
 const TWO32 = 4294967296;
 
 export interface BlktraceFileGroup {
@@ -37,7 +52,7 @@ export function groupBlktraceFiles(names: string[]): BlktraceFileGroup[] {
 
 /** Copies events of one store into another, re-indexing its string, RWBS and device tables. */
 class EventCopier {
-  private readonly str: Uint32Array;
+  private readonly str_: Uint32Array;
   private readonly rwbs: Uint32Array;
   private readonly dev: Uint32Array;
   private readonly xStart: Uint32Array;
@@ -46,7 +61,7 @@ class EventCopier {
     private readonly dst: BlockEventStore,
     private readonly src: BlockEventStore,
   ) {
-    this.str = Uint32Array.from(src.strings.values, (s) => dst.strings.intern(s));
+    this.str_ = Uint32Array.from(src.strings.values, (s) => dst.strings.intern(s));
     this.rwbs = Uint32Array.from(src.rwbsTable.values, (s) => dst.rwbsIdx(s));
     this.dev = Uint32Array.from(src.devices, (d) => dst.deviceIdx(d));
     // Extras are sorted by event: xStart[i]..xStart[i+1] are event i's.
@@ -56,9 +71,14 @@ class EventCopier {
     this.xStart = x;
   }
 
+  /** A source string index as an index of the destination's strings. */
+  str(i: number): number {
+    return this.str_[i];
+  }
+
   /** Source comm of event i, as an index of the destination's strings. */
   comm(i: number): number {
-    return this.str[this.src.comm[i]];
+    return this.str_[this.src.comm[i]];
   }
 
   copy(i: number, origin: number, comm: number): number {
@@ -68,7 +88,7 @@ class EventCopier {
     if (origin >= 0) d.setOrigin(j, origin);
     for (let x = this.xStart[i]; x < this.xStart[i + 1]; x++) {
       const kind = s.extraKind[x];
-      const a = kind === ExtraKind.Message || kind === ExtraKind.Pdu ? this.str[s.extraA[x]] : s.extraA[x];
+      const a = kind === ExtraKind.Message || kind === ExtraKind.Pdu ? this.str_[s.extraA[x]] : s.extraA[x];
       d.addExtra(j, kind, a, s.extraB[x]);
     }
     return j;
@@ -243,26 +263,44 @@ function permuteStore(s: BlockEventStore, order: Uint32Array): void {
 }
 
 /**
- * The name blkparse prints for each pid of a merged set. Its pid→name table
- * keeps the first BLK_TN_PROCESS note it handles (add_ppm_hash), and it
- * handles notes while reading ahead: file 0's first batch, file 1's first
- * batch, …, then later batches as streams drain (ms_prime). The first named
- * event of a pid in a file stands for the note just before it.
+ * blkparse's pid → name table for a merged set (add_ppm_hash: the first note
+ * handled wins). Notes are handled while files are primed: each file's first
+ * 512 events at start-up in CPU order, then a file's next batch when its
+ * previous one has been printed (blkparse.c ms_prime / ms_deq). Stores not
+ * decoded here stand in their first named event per pid for the note.
  */
-function firstNames(stores: BlockEventStore[], copiers: EventCopier[]): Map<number, number> {
-  const best = new Map<number, { batch: number; comm: number }>();
-  stores.forEach((s, k) => {
-    const done = new Set<number>();
-    for (let i = 0; i < s.length; i++) {
-      const pid = s.pid[i];
-      if (s.comm[i] === 0 || done.has(pid)) continue;
-      done.add(pid);
-      const batch = Math.floor(i / PIPE_BATCH) * 65536 + k;
-      const b = best.get(pid);
-      if (!b || batch < b.batch) best.set(pid, { batch, comm: copiers[k].comm(i) });
-    }
-  });
-  return new Map([...best].map(([pid, b]) => [pid, b.comm]));
+class NameTable {
+  private readonly notes: { batch: number; pid: number; comm: number }[][];
+  private readonly next: number[];
+  private readonly names = new Map<number, number>();
+
+  constructor(stores: BlockEventStore[], copiers: EventCopier[]) {
+    this.notes = stores.map((s, k) => {
+      const attached = NOTES.get(s);
+      if (attached) return attached.map((n) => ({ batch: Math.floor(n.event / PIPE_BATCH), pid: n.pid, comm: copiers[k].str(n.comm) }));
+      const out: { batch: number; pid: number; comm: number }[] = [];
+      const seen = new Set<number>();
+      for (let i = 0; i < s.length; i++) {
+        if (s.comm[i] === 0 || seen.has(s.pid[i])) continue;
+        seen.add(s.pid[i]);
+        out.push({ batch: Math.floor(i / PIPE_BATCH), pid: s.pid[i], comm: copiers[k].comm(i) });
+      }
+      return out;
+    });
+    this.next = stores.map(() => 0);
+  }
+
+  /** Handles file k's notes up to and including batch b. */
+  prime(k: number, b: number): void {
+    const list = this.notes[k];
+    let j = this.next[k];
+    for (; j < list.length && list[j].batch <= b; j++) if (!this.names.has(list[j].pid)) this.names.set(list[j].pid, list[j].comm);
+    this.next[k] = j;
+  }
+
+  get(pid: number): number {
+    return this.names.get(pid) ?? 0;
+  }
 }
 
 /** Origin of an event of a merged set: file index (position in the merged list) and record index in that file. */
@@ -291,9 +329,8 @@ function commonName(names: string[]): string {
  *
  * Event origins become `fileIndex * 2^32 + recordIndex` (decodeMergedOrigin).
  * Process names: a task's BLK_TN_PROCESS note is written on the CPU where
- * it first logged, so other files see the pid unnamed. An event is named
- * once its pid has been named in merged order, with blkparse's global
- * first-note-wins choice (firstNames).
+ * it first logged, so other files see the pid unnamed; names are replayed
+ * as blkparse's table holds them when it prints each event (NameTable).
  */
 export function mergeBlktraceSources(sources: ParsedSource[]): ParsedSource {
   const used = sources.filter((s) => s.bytes > 0);
@@ -322,25 +359,19 @@ export function mergeBlktraceSources(sources: ParsedSource[]): ParsedSource {
   };
   for (let k = 0; k < stores.length; k++) if (stores[k].length > 0) insert(k);
 
-  const pidNames = firstNames(stores, copiers);
-  const seen = new Set<number>();
+  const table = new NameTable(stores, copiers);
+  for (let k = 0; k < stores.length; k++) table.prime(k, 0);
   while (list.length > 0) {
     const k = list[0];
     const s = stores[k];
     const i = pos[k];
-    const pid = s.pid[i];
-    let comm = 0;
-    if (copiers[k].comm(i) !== 0) {
-      seen.add(pid);
-      comm = pidNames.get(pid) ?? 0;
-    } else if (seen.has(pid)) {
-      comm = pidNames.get(pid) ?? 0;
-    }
+    const comm = table.get(s.pid[i]);
     const j = copiers[k].copy(i, -1, comm);
     const origin = s.originOf(i);
     if (origin >= 0) out.setOrigin(j, k * TWO32 + origin);
     out.timeNs[j] = timeOffset(s, i, offsets[k]);
     pos[k] = i + 1;
+    if (pos[k] % PIPE_BATCH === 0) table.prime(k, pos[k] / PIPE_BATCH);
     if (pos[k] >= s.length) list.shift();
     else if (list.length > 1 && peek(k) > peek(list[1])) {
       list.shift();
