@@ -79,7 +79,7 @@ export function makeBlkback(options: BlkbackOptions = {}): BackendModel {
           sec += nsec;
         }
         /* blk_start_plug … submit every bio … blk_finish_plug; the trace shows Q then G or M, D, C. */
-        for (let i = firstIo; i < ios.length; i++) {
+        for (let i = ctx.detail === false ? ios.length : firstIo; i < ios.length; i++) {
           const b = ios[i];
           events.push({ timeNs: t++, layer: 'dom0', action: 'Q', rwbs, sector: b.sector, nSectors: b.nSectors, opId: req.opId });
           if (options.elevatorMerge && last && last.end === b.sector && last.io.op === b.op) {
@@ -97,11 +97,15 @@ export function makeBlkback(options: BlkbackOptions = {}): BackendModel {
         replies.push({ request: r, id: req.id, status: 'okay', timeNs: 0 });
       }
       /* Completions after every dispatch of the batch (the guest waits for them all). */
-      const cs = events.filter((e) => e.action === 'C');
-      events.splice(0, events.length, ...events.filter((e) => e.action !== 'C'));
-      for (const c of cs) {
-        c.timeNs = t++;
-        events.push(c);
+      if (events.length > 0) {
+        const cs = events.filter((e) => e.action === 'C');
+        const rest = events.filter((e) => e.action !== 'C');
+        events.length = 0;
+        for (const e of rest) events.push(e);
+        for (const c of cs) {
+          c.timeNs = t++;
+          events.push(c);
+        }
       }
       for (const rep of replies) if (rep.timeNs === 0) rep.timeNs = t++;
       return { transfers, ios, replies, events, hazards: [] };

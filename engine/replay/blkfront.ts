@@ -23,6 +23,13 @@ export interface CompletionCopy {
   bufEnd: number;
 }
 
+/** Per buffer unit: which completion (shadow seq) copied it, from which grant page and 512-byte slot. */
+export interface CopyTrace {
+  copiedBy: Float64Array;
+  srcFrame: Float64Array;
+  srcSlot: Float64Array;
+}
+
 /** What blkfront keeps per in-flight block request (struct blk_shadow, plus its extra request). */
 export interface Shadow {
   /** Unique ring-request sequence number (labels bytes the backend wrote for this request). */
@@ -69,7 +76,9 @@ export class Blkfront {
 
   /** Ring slots a block request needs (2 for a modern extra request). */
   slotsNeeded(req: BlockRequest): number {
-    return this.chunks(req).length > BLKIF_MAX_SEGMENTS && this.cfg.variant === 'e' && this.cfg.indirectSegments === 0 ? 2 : 1;
+    if (this.cfg.variant !== 'e' || this.cfg.indirectSegments > 0) return 1;
+    const grants = this.cfg.pageSize === XEN_PAGE_SIZE ? req.sg.length : this.chunks(req).length;
+    return grants > BLKIF_MAX_SEGMENTS ? 2 : 1;
   }
 
   get freeSlots(): number {
@@ -191,20 +200,15 @@ export class Blkfront {
 
   /**
    * blkif_completion for a READ (copies into `buf`) or a WRITE (nothing to copy), then the grants
-   * go back to the pool. Returns the copies made and hazards (a BUG_ON becomes a 'bug-on' hazard).
+   * go back to the pool. Every copied 512-byte unit of the buffer is noted in `trace` (which
+   * completion, which grant page slot); `record` also returns the copies as objects for display.
+   * A BUG_ON becomes a 'bug-on' hazard.
    */
-  complete(shadow: Shadow, buf: SlotStore, isRead: boolean): { copies: CompletionCopy[]; hazards: Hazard[] } {
-    const copies: CompletionCopy[] = [];
-    const hazards: Hazard[] = [];
+  complete(shadow: Shadow, buf: SlotStore, isRead: boolean, trace: CopyTrace, record: boolean): { copies: CompletionCopy[]; hazards: Hazard[] } {
+    const done: { copies: CompletionCopy[]; hazards: Hazard[] } = { copies: [], hazards: [] };
     const v = this.cfg.variant;
-    const content = this.pool.content;
     const nseg = shadow.grantsUsed.length;
-    const copy = (unit: CompletionCopy['unit'], index: number, i: number, pageStart: number, len: number, bufStart: number) => {
-      const g = shadow.grantsUsed[i];
-      buf.copyFrom(content, g * SLOTS_PER_FRAME + pageStart / WIRE_SECTOR, bufStart / WIRE_SECTOR, frameUnits(pageStart, len));
-      copies.push({ unit, index, grantIndex: i, grantPage: g, pageStart, pageEnd: pageStart + len, bufStart, bufEnd: bufStart + len });
-    };
-    const zeroCopy = shadow.grantsUsed.length > 0 && shadow.grantsUsed[0] < 0;
+    const zeroCopy = nseg > 0 && shadow.grantsUsed[0] < 0;
     if (isRead && !zeroCopy) {
       const bvecs = shadow.request.bvecs;
       if (v === 'b') {
@@ -214,10 +218,10 @@ export class Blkfront {
           const bv = bvecs[j];
           const i = offset >> 12;
           if (i >= nseg) {
-            hazards.push(bugOn(shadow, `0a8704a51: grants_used[${i}] past nr_segments ${nseg}`));
+            done.hazards.push(bugOn(shadow, `0a8704a51: grants_used[${i}] past nr_segments ${nseg}`));
             break;
           }
-          copy('bvec', j, i, bv.offset, bv.len, bv.bufOffset);
+          this.copy(shadow, 'bvec', j, i, bv.offset, bv.len, bv.bufOffset, buf, trace, record ? done.copies : null);
           offset += bv.len;
         }
       } else if (v === 'c') {
@@ -229,19 +233,48 @@ export class Blkfront {
           if (bv.offset < offset) i++;
           if (i >= nseg) {
             /* BUG_ON(i >= s->req.u.rw.nr_segments): the guest would oops here. */
-            hazards.push(bugOn(shadow, `d62f69185: BUG_ON(i >= nr_segments): i=${i}, nr_segments=${nseg} at bvec ${j}`));
+            done.hazards.push(bugOn(shadow, `d62f69185: BUG_ON(i >= nr_segments): i=${i}, nr_segments=${nseg} at bvec ${j}`));
             break;
           }
-          copy('bvec', j, i, bv.offset, bv.len, bv.bufOffset);
+          this.copy(shadow, 'bvec', j, i, bv.offset, bv.len, bv.bufOffset, buf, trace, record ? done.copies : null);
           offset = bv.offset + bv.len;
         }
       } else {
         /* b7649158a0d2: for_each_sg over the request's own scatterlist; modern: per 4 KiB grant chunk. */
-        for (let k = 0; k < nseg; k++) copy(v === 'e' ? 'grant' : 'sg', k, k, shadow.segFrameOff[k], shadow.segLen[k], shadow.segBuf[k]);
+        const unit = v === 'e' ? 'grant' : 'sg';
+        for (let k = 0; k < nseg; k++) {
+          this.copy(shadow, unit, k, k, shadow.segFrameOff[k], shadow.segLen[k], shadow.segBuf[k], buf, trace, record ? done.copies : null);
+        }
       }
     }
     this.release(shadow);
-    return { copies, hazards };
+    return done;
+  }
+
+  /** memcpy(bvec_data, grants_used[i] page + pageStart, len), on labels. */
+  private copy(
+    shadow: Shadow,
+    unit: CompletionCopy['unit'],
+    index: number,
+    i: number,
+    pageStart: number,
+    len: number,
+    bufStart: number,
+    buf: SlotStore,
+    trace: CopyTrace,
+    copies: CompletionCopy[] | null,
+  ): void {
+    const g = shadow.grantsUsed[i];
+    const n = frameUnits(pageStart, len);
+    const src = g * SLOTS_PER_FRAME + pageStart / WIRE_SECTOR;
+    const dst = bufStart / WIRE_SECTOR;
+    buf.copyFrom(this.pool.content, src, dst, n);
+    for (let u = 0; u < n; u++) {
+      trace.copiedBy[dst + u] = shadow.seq;
+      trace.srcFrame[dst + u] = g;
+      trace.srcSlot[dst + u] = pageStart / WIRE_SECTOR + u;
+    }
+    if (copies) copies.push({ unit, index, grantIndex: i, grantPage: g, pageStart, pageEnd: pageStart + len, bufStart, bufEnd: bufStart + len });
   }
 
   /** Grants back to the pool in segment order, ring ids back to the free list. */

@@ -108,9 +108,12 @@ export function dioToBvecs(op: WorkloadOp, length: number, pageSize: number): Bv
 }
 
 const EINVAL = { errno: 22, name: 'EINVAL' };
+const MAX_RW_COUNT = 0x7ffff000;
 
 /** Alignment checks of do_blockdev_direct_IO / __blkdev_direct_IO: offset, length, each iovec. */
 function alignmentError(op: WorkloadOp, sectorSize: number): string | null {
+  if (!Number.isFinite(op.offset) || op.offset < 0) return `offset ${op.offset} invalid`;
+  if (!Number.isFinite(op.length) || op.length < 0) return `length ${op.length} invalid`;
   if (op.offset % sectorSize !== 0) return `offset ${op.offset} not a multiple of ${sectorSize}`;
   if (op.length % sectorSize !== 0) return `length ${op.length} not a multiple of ${sectorSize}`;
   for (const iov of op.iovecs ?? [{ base: op.bufAddr, len: op.length }]) {
@@ -127,7 +130,8 @@ function alignmentError(op: WorkloadOp, sectorSize: number): string | null {
 export function buildRequests(op: WorkloadOp, cfg: BlockLayerConfig, deviceBytes = Infinity): BlockLayerResult {
   const bad = alignmentError(op, cfg.sectorSize);
   if (bad) return { length: 0, requests: [], error: { ...EINVAL, message: bad } };
-  const length = Math.max(0, Math.min(op.length, deviceBytes - op.offset));
+  /* rw_verify_area: a single read/write transfers at most MAX_RW_COUNT (INT_MAX & PAGE_MASK) bytes. */
+  const length = Math.max(0, Math.min(op.length, MAX_RW_COUNT, deviceBytes - op.offset));
   if (length === 0) return { length: 0, requests: [] };
   const bvecs = dioToBvecs(op, length, cfg.pageSize);
   const pieces = cfg.splitter === 'bio_split' ? splitBio(bvecs, cfg) : addPageSplit(bvecs, cfg);
@@ -176,7 +180,7 @@ function addPageSplit(bvecs: Bvec[], cfg: BlockLayerConfig): Bvec[][] {
       segs++;
       segLen = b.len;
     }
-    cur.push({ ...b });
+    cur.push(b);
     bytes += b.len;
   }
   if (cur.length > 0) out.push(cur);

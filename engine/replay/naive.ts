@@ -70,6 +70,8 @@ export function naiveReplay(
     // Requests: close when a limit would be exceeded (bio_add_page: whole bvecs; bio_split: byte cut).
     const reqs: NBvec[][] = [];
     let cur: NBvec[] = [];
+    let curBytes = 0;
+    let curSegs = 0;
     const segsOf = (list: NBvec[]) => list.filter((x, i) => i === 0 || !(list[i - 1].page === x.page && list[i - 1].off + list[i - 1].len === x.off)).length;
     const bytesOf = (list: NBvec[]) => list.reduce((s, x) => s + x.len, 0);
     for (const bv of bvecs) {
@@ -82,17 +84,25 @@ export function naiveReplay(
         cur.push({ ...bv });
       } else {
         for (let i = 0; i < bv.len; i++) {
-          const byte: NBvec = { page: bv.page, off: bv.off + i, len: 1, buf: bv.buf + i };
+          // One byte at a time: it continues the last piece iff same page and the next byte of it.
+          const page = bv.page;
+          const off = bv.off + i;
           const last = cur[cur.length - 1];
-          const trial = last && last.page === byte.page && last.off + last.len === byte.off ? cur : [...cur, byte];
-          const full = bytesOf(cur) + 1 > cfg.limits.maxSectors * 512 || segsOf(trial) > cfg.limits.maxSegments;
+          const continues = last !== undefined && last.page === page && last.off + last.len === off;
+          const full = curBytes + 1 > cfg.limits.maxSectors * 512 || (!continues && curSegs + 1 > cfg.limits.maxSegments);
           if (cur.length > 0 && full) {
             reqs.push(cur);
             cur = [];
+            curBytes = 0;
+            curSegs = 0;
           }
           const l = cur[cur.length - 1];
-          if (l && l.buf + l.len === byte.buf && l.page === byte.page && l.off + l.len === byte.off) l.len++;
-          else cur.push(byte);
+          if (l && l.page === page && l.off + l.len === off) l.len++;
+          else {
+            cur.push({ page, off, len: 1, buf: bv.buf + i });
+            curSegs++;
+          }
+          curBytes++;
         }
       }
     }

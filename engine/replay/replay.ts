@@ -16,7 +16,7 @@ import type {
   WorkloadOp,
 } from './types';
 import { buildRequests, type BlockRequest } from './blockLayer';
-import { Blkfront, type CompletionCopy, type Shadow } from './blkfront';
+import { Blkfront, type CompletionCopy, type CopyTrace, type Shadow } from './blkfront';
 import { blkback, makeBlkback } from './blkback';
 import { validateConfig, WIRE_SECTOR, type ReplayConfig } from './config';
 import { SLOTS_PER_FRAME } from './grantPool';
@@ -77,6 +77,9 @@ export interface ReplayOptions {
   /** false: skip events, copies and per-op structures that only serve display (benchmarks). */
   detail?: boolean;
 }
+
+/** Shared frozen empty list for the display-only fields of results built without detail. */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
 
 const backends = new Map<string, BackendModel>([['blkback', blkback]]);
 
@@ -161,27 +164,26 @@ export function replay(
   let clock = 0;
   const buf = new SlotStore();
   /* Per buffer unit: which shadow's completion put it there, from which grant page slot. */
-  let copiedBy = new Float64Array(0);
-  let srcFrame = new Float64Array(0);
-  let srcSlot = new Float64Array(0);
+  const trace: CopyTrace = { copiedBy: new Float64Array(0), srcFrame: new Float64Array(0), srcSlot: new Float64Array(0) };
 
   for (const op of ops) {
     const t0 = Number.isFinite(op.timeNs) && op.timeNs > clock ? op.timeNs : clock;
     let t = t0;
     const bl = buildRequests(op, config, deviceBytes);
+    /* Without detail the display-only lists share one frozen empty array (no per-op garbage). */
     const out: OpReplay = {
       opId: op.id,
       op: op.op,
       offset: op.offset,
       length: op.length,
       result: bl.error ? -bl.error.errno : bl.length,
-      requests: detail ? bl.requests : [],
-      ring: [],
-      copies: [],
-      backendIos: [],
-      replies: [],
-      events: [],
-      provenance: [],
+      requests: detail ? bl.requests : NONE,
+      ring: detail ? [] : NONE,
+      copies: detail ? [] : NONE,
+      backendIos: detail ? [] : NONE,
+      replies: detail ? [] : NONE,
+      events: detail ? [] : NONE,
+      provenance: NONE,
       hazards: [],
     };
     if (bl.error) out.error = bl.error;
@@ -190,11 +192,12 @@ export function replay(
     buf.resize(0);
     buf.resize(units);
     if (!isRead) for (let u = 0; u < units; u++) buf.set(u, SRC_USER, op.id, u, -1, op.id, -1);
-    if (copiedBy.length < units) {
-      copiedBy = new Float64Array(units);
-      srcFrame = new Float64Array(units);
-      srcSlot = new Float64Array(units);
+    if (trace.copiedBy.length < units) {
+      trace.copiedBy = new Float64Array(units);
+      trace.srcFrame = new Float64Array(units);
+      trace.srcSlot = new Float64Array(units);
     }
+    const copiedBy = trace.copiedBy;
     copiedBy.fill(-1, 0, units);
     const rwbs = isRead ? 'RS' : 'WS';
     if (detail && bl.requests.length > 0 && config.splitter === 'bio_split') {
@@ -225,8 +228,9 @@ export function replay(
           firstSeg += rr.segments.length;
         }
       }
-      const res = backend.run(batch, { opId: op.id, timeNs: t, sectorSize: config.sectorSize });
-      t = Math.max(t, ...res.events.map((e) => e.timeNs + 1), ...res.replies.map((r) => (r.timeNs ?? 0) + 1));
+      const res = backend.run(batch, { opId: op.id, timeNs: t, sectorSize: config.sectorSize, detail });
+      for (const e of res.events) if (e.timeNs >= t) t = e.timeNs + 1;
+      for (const r of res.replies) if ((r.timeNs ?? 0) >= t) t = (r.timeNs ?? 0) + 1;
       for (const tr of res.transfers) {
         const owner = batchOwner[tr.request];
         if (!owner) continue;
@@ -258,8 +262,8 @@ export function replay(
             else store.set(slot, SRC_IMAGE, s, 0, s, op.id, sh.seq);
             if (g < 0) {
               copiedBy[slot] = sh.seq;
-              srcFrame[slot] = -1;
-              srcSlot[slot] = -1;
+              trace.srcFrame[slot] = -1;
+              trace.srcSlot[slot] = -1;
             }
           } else overlay.write(s, store, slot, op.id);
         }
@@ -274,23 +278,15 @@ export function replay(
       for (const rep of res.replies) if (rep.status !== 'okay') anyError = true;
       const order = config.completionOrder === 'reverse' ? [...shadows].reverse() : shadows;
       for (const sh of order) {
-        const done = front.complete(sh, buf, isRead);
-        for (const c of done.copies) {
-          for (let u = 0; u < (c.bufEnd - c.bufStart) / WIRE_SECTOR; u++) {
-            const bu = c.bufStart / WIRE_SECTOR + u;
-            copiedBy[bu] = sh.seq;
-            srcFrame[bu] = c.grantPage;
-            srcSlot[bu] = c.pageStart / WIRE_SECTOR + u;
-          }
-          if (detail) out.copies.push({ ...c, request: sh.request.index });
-        }
-        out.hazards.push(...done.hazards);
+        const done = front.complete(sh, buf, isRead, trace, detail);
+        for (const c of done.copies) out.copies.push({ ...c, request: sh.request.index });
+        for (const h of done.hazards) out.hazards.push(h);
         if (detail) out.events.push({ timeNs: t++, layer: 'guest', action: 'C', rwbs, sector: sh.request.sector, nSectors: sh.request.nSectors, opId: op.id });
       }
     }
     if (anyError && out.result >= 0) out.result = -5; /* EIO: dio_complete with a failed bio */
     if (isRead && units > 0) {
-      out.provenance = provenanceOf(buf, units, copiedBy, srcFrame, srcSlot);
+      out.provenance = provenanceOf(buf, units, copiedBy, trace.srcFrame, trace.srcSlot);
       if (disk) {
         out.bytes = bytesOf(buf, units, disk, dataOf, options.unknownFill);
         if (op.observed?.data) out.mismatches = diffRanges(out.bytes, op.observed.data);
@@ -332,28 +328,30 @@ export function provenanceOf(
   while (u < units) {
     const cat = categoryOf(buf, u, copiedBy);
     let v = u + 1;
-    const continues = (w: number): boolean => {
-      if (categoryOf(buf, w, copiedBy) !== cat) return false;
-      const d = w - u;
-      switch (cat) {
-        case 1:
-          return buf.from[w] === buf.from[u] + d && writerOf(buf, w) === writerOf(buf, u);
-        case 2:
-          return (
-            srcFrame[w] === srcFrame[u] && srcSlot[w] === srcSlot[u] + d && buf.wOp[w] === buf.wOp[u] &&
-            buf.kind[w] === buf.kind[u] && sameContent(buf, u, w, d)
-          );
-        case 3:
-          return buf.a[w] === buf.a[u] && buf.b[w] === buf.b[u] + d;
-        default:
-          return true;
-      }
-    };
-    while (v < units && continues(v)) v++;
+    while (v < units && continuesRun(buf, copiedBy, srcFrame, srcSlot, cat, u, v)) v++;
     runs.push({ bufStart: u * WIRE_SECTOR, bufEnd: v * WIRE_SECTOR, source: sourceOf(buf, u, v, cat, srcFrame, srcSlot) });
     u = v;
   }
   return runs;
+}
+
+/** Whether unit `w` extends the run that starts at unit `u` (category `cat`). */
+function continuesRun(buf: SlotStore, copiedBy: Float64Array, srcFrame: Float64Array, srcSlot: Float64Array, cat: number, u: number, w: number): boolean {
+  if (categoryOf(buf, w, copiedBy) !== cat) return false;
+  const d = w - u;
+  switch (cat) {
+    case 1:
+      return buf.from[w] === buf.from[u] + d && writerOf(buf, w) === writerOf(buf, u);
+    case 2:
+      return (
+        srcFrame[w] === srcFrame[u] && srcSlot[w] === srcSlot[u] + d && buf.wOp[w] === buf.wOp[u] &&
+        buf.kind[w] === buf.kind[u] && sameContent(buf, u, w, d)
+      );
+    case 3:
+      return buf.a[w] === buf.a[u] && buf.b[w] === buf.b[u] + d;
+    default:
+      return true;
+  }
 }
 
 /** The workload write whose data a disk-sourced unit holds (-1: the image). */
