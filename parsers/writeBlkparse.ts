@@ -2,6 +2,9 @@
  * Renders block events as blkparse 1.2.0 prints them by default
  * (blkparse_fmt.c process_default; messages: blkparse.c handle_notify).
  * Header `%3d,%-3d %2d %8d %5d.%09lu %5u %2s %3s `, then the action's tail.
+ * Records with a cgroup id (kernel 4.14+) are printed from the payload after
+ * the id, as blkparse 1.3.0 does; 1.2.0 rejects them as "Bad fs action".
+ * Passthrough requests are the events that carry a Pdu extra.
  */
 import { Action } from './model/actions';
 import { devMajor, devMinor, ExtraKind } from './model/blockEvents';
