@@ -356,6 +356,50 @@ describe('blkparse tails without a real fixture (lines written from the blkparse
     ]);
   });
 
+  it('summary: -s per-process block, PC rows (with blkparse\'s PC-read KiB quirk), scaled numbers', () => {
+    const T = '\t';
+    const text = [
+      H('Q', 'R', 50, 1) + '8 + 8 [fio]',
+      H('D', 'R', 50, 2) + '8 + 8 [fio]',
+      H('C', 'R', 0, 3) + '8 + 8 [0]',
+      H('D', 'R', 60, 4) + '36 (12 00 00 00 24 00 ..) [sg_inq]',
+      H('C', 'R', 0, 5) + '(12 00 00 00 24 00 ..) [0]',
+      H('Q', 'R', 60, 6) + '4096 [sg_inq]',
+      'fio (50):',
+      ` Reads Queued:           1,        4KiB${T} Writes Queued:           0,        0KiB`,
+      ` Allocation wait:        5        ${T} Allocation wait:         0`,
+      'CPU1 (8,16):',
+      /* blkparse.c __account_pc_queue adds PC read KiB to the fs `Reads Queued` KiB */
+      ` Reads Queued:           1,        8KiB${T} Writes Queued:           0,        0KiB`,
+      ` Read Dispatches:        1,        4KiB${T} Write Dispatches:        0,        0KiB`,
+      ` Reads Requeued:         0${T}${T} Writes Requeued:         0`,
+      ` Reads Completed:        1,        4KiB${T} Writes Completed:        0,        0KiB`,
+      ` Read Merges:            0,        0KiB${T} Write Merges:            0,        0KiB`,
+      ` Read depth:             1        ${T} Write depth:             0`,
+      ` PC Reads Queued:        1,        0KiB${T} PC Writes Queued:        0,        0KiB`,
+      ` PC Read Disp.:          1,        0KiB${T} PC Write Disp.:          0,        0KiB`,
+      ` PC Reads Req.:          0${T}${T} PC Writes Req.:          0`,
+      ` PC Reads Compl.:        1${T}${T} PC Writes Compl.:        0`,
+      ` IO unplugs:             0        ${T} Timer unplugs:           0`,
+      '',
+      'Throughput (R/W): 4KiB/s / 0KiB/s',
+      'Events (8,16): 6 entries',
+      'Skips: 0 forward (0 -   0.0%)',
+    ].join('\n');
+    const src = parseText(text);
+    expect(warnings(src)).toEqual([]);
+    const s = src.summary!;
+    expect(s.crossCheck).toEqual([]);
+    expect(s.blocks.map((b) => [b.title, b.cpu, b.device])).toEqual([['fio (50)', null, ''], ['CPU1 (8,16)', 1, '8,16']]);
+    expect(s.blocks[0].fields['Allocation wait (read)'][0]).toBe(5);
+    expect(s.blocks[1].fields['PC Read Disp.']).toEqual([1, 0]);
+
+    const scaled = text.replace(' Reads Completed:        1,        4KiB', " Reads Completed:   1,000K, 4,000MiB");
+    const s2 = parseText(scaled).summary!;
+    expect(s2.blocks[1].fields['Reads Completed']).toEqual([1_000_000, 4_000_000]);
+    expect(s2.crossCheck[0]).toMatch(/CPU1 \(8,16\) Reads Completed: summary says 1000K, 4000MiB, the events give 1, 4KiB/);
+  });
+
   it('decodes the u16 error field', () => {
     expect([decodeBlkError(0), decodeBlkError(65514), decodeBlkError(65531), decodeBlkError(5)]).toEqual([0, -22, -5, 5]);
   });
