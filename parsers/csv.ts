@@ -67,13 +67,15 @@ const SYNONYMS: Record<string, CsvField> = {
 const SYSCALL_SYNONYMS: Record<string, CsvField> = { count: 'length', size: 'length', bytes: 'length' };
 
 const UNIT_NS: Record<TimeUnit, number> = { s: 1e9, ms: 1e6, us: 1e3, ns: 1 };
+/* Fractional digits of a time in that unit that are still whole ns. */
+const UNIT_DIGITS: Record<TimeUnit, number> = { s: 9, ms: 6, us: 3, ns: 0 };
 const DELIMITERS = [',', '\t', ';', '|'];
 /* A record still open (odd quotes) after this many lines is an unterminated quote, not a multi-line field. */
 const MAX_RECORD_LINES = 64;
 const BATCH_CHARS = 256 * 1024;
 const MAX_LINE_CHARS = 16 << 20;
-/* Times at or above this many seconds are dates (2001+), not trace-relative offsets. */
-const EPOCH_MIN_SECONDS = 1e9;
+/* Times at or above this many ns (1e9 s) are dates (2001+), not trace-relative offsets. */
+const EPOCH_MIN_NS = 1_000_000_000n * 1_000_000_000n;
 
 interface HeaderName {
   field: CsvField | null;
@@ -144,24 +146,36 @@ function parseAction(s: string): number {
   return ACTION_NAMES.get(low) ?? TRACEPOINTS[low] ?? -1;
 }
 
-/** Decimal (or 0x hex) integer or decimal number; NaN when not a number. */
+/** Decimal or 0x-hex number; NaN when not a finite number. */
 function num(s: string): number {
   const t = s.trim();
   if (t === '') return NaN;
-  if (/^-?0x[0-9a-f]+$/i.test(t)) return t.startsWith('-') ? -parseInt(t.slice(1), 16) : parseInt(t, 16);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return NaN;
-  return Number(t);
+  // Number() reads decimals, exponents and 0x hex natively; only a negative hex needs help.
+  const v = t.charCodeAt(0) === 45 && (t[2] === 'x' || t[2] === 'X') ? -Number(t.slice(1)) : Number(t);
+  return Number.isFinite(v) ? v : NaN;
 }
 
-/** Exact ns of a decimal time string in `unit`, as a BigInt (so epoch times keep every digit). */
-function timeBig(s: string, unit: TimeUnit): bigint | null {
-  const m = /^\s*([+-]?)(\d*)(?:\.(\d*))?\s*$/.exec(s);
+const TIME_SYNTAX = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+/**
+ * Exact ns of a decimal time string in `unit`: a number while it fits a
+ * float64 integer, a BigInt beyond (epoch times), null when malformed.
+ * Integer and fraction are converted separately so that no decimal rounding occurs.
+ */
+function timeNs(s: string, unit: TimeUnit): number | bigint | null {
+  const m = TIME_SYNTAX.exec(s.trim());
   if (!m || (m[2] === '' && !m[3])) return null;
   const scale = UNIT_NS[unit];
-  const digits = String(scale).length - 1; // fractional digits that are still whole ns
-  const frac = (m[3] ?? '').padEnd(digits, '0').slice(0, digits);
-  const v = BigInt(m[2] || '0') * BigInt(scale) + BigInt(frac || '0');
-  return m[1] === '-' ? -v : v;
+  const digits = UNIT_DIGITS[unit];
+  const fracStr = m[3] ?? '';
+  const frac = fracStr.length >= digits ? fracStr.slice(0, digits) : fracStr.padEnd(digits, '0');
+  const whole = Number(m[2] || '0') * scale;
+  if (whole <= Number.MAX_SAFE_INTEGER - scale) {
+    const v = whole + (digits > 0 ? Number(frac) : 0);
+    return m[1] === '-' ? -v : v;
+  }
+  const big = BigInt(m[2]) * BigInt(scale) + BigInt(frac || '0');
+  return m[1] === '-' ? -big : big;
 }
 
 function parseDev(s: string): number {
@@ -169,6 +183,11 @@ function parseDev(s: string): number {
   if (m) return devKey(Number(m[1]), Number(m[2]));
   const n = num(s);
   return Number.isInteger(n) && n >= 0 ? n : NaN;
+}
+
+/* A numeric cell that was present but not a number (already reported). */
+function malformed(v: number | undefined): boolean {
+  return v !== undefined && Number.isNaN(v);
 }
 
 /* blkparse prints a completion error as an unsigned 16-bit value ([65531] = -EIO). */
@@ -369,13 +388,16 @@ class CsvParser implements ChunkParser {
   private timeOf(row: string[], line: number): number | null {
     const s = this.cell(row, 'time');
     if (s === undefined || s.trim() === '') return NaN;
-    const big = timeBig(s, this.unit);
-    if (big === null) {
+    const v = timeNs(s, this.unit);
+    if (v === null) {
       this.diags.add('error', `column ${this.header![this.cols.time!]}: expected a decimal time in ${this.unit}, got ${JSON.stringify(s)}`, { line });
       return null;
     }
-    if (this.clock) return Number(big);
-    if (this.baseNs === null && big >= BigInt(EPOCH_MIN_SECONDS) * 1000000000n) {
+    if (this.clock) return Number(v);
+    // Times below 2^53 ns (104 days) cannot be dates: no BigInt work for trace-relative tables.
+    if (typeof v === 'number' && this.baseNs === null) return v;
+    const big = typeof v === 'bigint' ? v : BigInt(v);
+    if (this.baseNs === null && big >= EPOCH_MIN_NS) {
       this.baseNs = (big / 1000000000n) * 1000000000n; // whole second of the first date: offsets stay exact in float64
     }
     return Number(this.baseNs === null ? big : big - this.baseNs);
@@ -419,29 +441,29 @@ class CsvParser implements ChunkParser {
         return;
       }
     }
-    const nums: Partial<Record<CsvField, number>> = {};
-    for (const f of ['cpu', 'seq', 'pid', 'sector', 'nsect', 'bytes', 'error'] as const) {
-      const v = this.numCell(row, f, line);
-      if (v !== undefined && Number.isNaN(v)) return;
-      if (v !== undefined) nums[f] = v;
-    }
-    const bytes = nums.bytes;
-    let nsect = nums.nsect;
+    const cpu = this.numCell(row, 'cpu', line);
+    const seq = this.numCell(row, 'seq', line);
+    const pid = this.numCell(row, 'pid', line);
+    const sector = this.numCell(row, 'sector', line);
+    let nsect = this.numCell(row, 'nsect', line);
+    const bytes = this.numCell(row, 'bytes', line);
+    const error = this.numCell(row, 'error', line);
+    if (malformed(cpu) || malformed(seq) || malformed(pid) || malformed(sector) || malformed(nsect) || malformed(bytes) || malformed(error)) return;
     if (nsect === undefined && bytes !== undefined) nsect = Math.ceil(bytes / 512);
     const ev = store.push(
       t,
       store.deviceIdx(dev),
-      nums.cpu ?? 0,
-      nums.seq ?? 0,
-      nums.pid ?? 0,
+      cpu ?? 0,
+      seq ?? 0,
+      pid ?? 0,
       store.strings.intern(this.cell(row, 'comm')?.trim() ?? ''),
       action,
       store.rwbsIdx(this.cell(row, 'rwbs')?.trim() ?? ''),
-      nums.sector ?? 0,
+      sector ?? 0,
       nsect ?? 0,
     );
     store.setOrigin(ev, line);
-    if (nums.error !== undefined && nums.error !== 0) store.addExtra(ev, ExtraKind.Error, signedErrno(nums.error));
+    if (error !== undefined && error !== 0) store.addExtra(ev, ExtraKind.Error, signedErrno(error));
     if (bytes !== undefined && bytes !== (nsect ?? 0) * 512) store.addExtra(ev, ExtraKind.Bytes, bytes);
   }
 
@@ -454,23 +476,24 @@ class CsvParser implements ChunkParser {
       this.diags.add('error', 'empty syscall name', { line });
       return;
     }
-    const nums: Partial<Record<CsvField, number>> = {};
-    for (const f of ['pid', 'fd', 'offset', 'length', 'result', 'buf'] as const) {
-      const v = this.numCell(row, f, line);
-      if (v !== undefined && Number.isNaN(v)) return;
-      if (v !== undefined) nums[f] = v;
-    }
-    const i = store.pushRow(t, nums.pid ?? 0, store.strings.intern(name), line);
-    if (nums.fd !== undefined) store.fd[i] = nums.fd;
-    if (nums.offset !== undefined) store.offset[i] = nums.offset;
-    if (nums.length !== undefined) store.length_[i] = nums.length;
-    if (nums.result !== undefined) store.result[i] = nums.result;
-    if (nums.buf !== undefined) store.bufAddr[i] = nums.buf;
+    const pid = this.numCell(row, 'pid', line);
+    const fd = this.numCell(row, 'fd', line);
+    const offset = this.numCell(row, 'offset', line);
+    const length = this.numCell(row, 'length', line);
+    const result = this.numCell(row, 'result', line);
+    const buf = this.numCell(row, 'buf', line);
+    if (malformed(pid) || malformed(fd) || malformed(offset) || malformed(length) || malformed(result) || malformed(buf)) return;
+    const i = store.pushRow(t, pid ?? 0, store.strings.intern(name), line);
+    if (fd !== undefined) store.fd[i] = fd;
+    if (offset !== undefined) store.offset[i] = offset;
+    if (length !== undefined) store.length_[i] = length;
+    if (result !== undefined) store.result[i] = result;
+    if (buf !== undefined) store.bufAddr[i] = buf;
     const path = this.cell(row, 'path')?.trim();
     if (path) store.path[i] = store.strings.intern(path);
     const dur = this.cell(row, 'duration');
     if (dur !== undefined && dur.trim() !== '') {
-      const d = timeBig(dur, recogniseHeader(this.header![this.cols.duration!]).unit ?? 's');
+      const d = timeNs(dur, recogniseHeader(this.header![this.cols.duration!]).unit ?? 's');
       if (d === null) this.diags.add('error', `duration ${JSON.stringify(dur)} is not a decimal number`, { line });
       else store.durationNs[i] = Number(d);
     }

@@ -116,6 +116,8 @@ export function unescapeXenstoreValue(raw: string): Unescaped {
   return { value: utf8.decode(new Uint8Array(bytes)), truncated, bad };
 }
 
+const OCAML_SIMPLE_ESCAPES: Record<string, number> = { '\\': 92, '"': 34, "'": 39, n: 10, t: 9, b: 8, r: 13, ' ': 32 };
+
 /**
  * Undoes OCaml `String.escaped` as oxenstored's access log applies it:
  * `\\`, `\"`, `\'`, `\n`, `\t`, `\b`, `\r`, `\ddd` (decimal byte).
@@ -135,9 +137,9 @@ export function unescapeOcaml(raw: string): string {
       continue;
     }
     const d = raw[i + 1];
-    const simple: Record<string, number> = { '\\': 92, '"': 34, "'": 39, n: 10, t: 9, b: 8, r: 13, ' ': 32 };
-    if (d in simple) {
-      bytes.push(simple[d]);
+    const simple = OCAML_SIMPLE_ESCAPES[d];
+    if (simple !== undefined) {
+      bytes.push(simple);
       i++;
       continue;
     }
@@ -494,8 +496,8 @@ class XenstoreLogParser implements ChunkParser {
     return (sec - this.baseSec) * 1e9 + fracNs;
   }
 
-  private entry(e: Omit<XenstoreLogEntry, 'line'>, line: number): void {
-    const full: XenstoreLogEntry = { ...e, line };
+  private entry(full: XenstoreLogEntry): void {
+    const line = full.line;
     this.log.push(full);
     const abs = absolutePath(full.path, full.domid);
     if (full.direction !== 'out' && (full.op === 'write' || full.op === 'mkdir')) {
@@ -539,7 +541,7 @@ class XenstoreLogParser implements ChunkParser {
       path = req?.path ?? '';
       value = op === 'error' ? payload.trim() : stripNulSpace(payload);
     }
-    this.entry({ timeNs, connection: conn, domid, op, opName: type, direction, transaction: 0, path, value }, line);
+    this.entry({ timeNs, connection: conn, domid, op, opName: type, direction, transaction: 0, path, value, line });
   }
 
   private cObj(text: string, line: number): void {
@@ -550,7 +552,7 @@ class XenstoreLogParser implements ChunkParser {
     }
     const [, verb, what, ptr] = m;
     const op: XenstoreOp = what === 'connection' ? (verb === 'CREATE' ? 'connect' : 'disconnect') : 'other';
-    this.entry({ timeNs: NaN, connection: ptr, domid: -1, op, opName: `${verb} ${what}`, direction: '', transaction: 0, path: '', value: '' }, line);
+    this.entry({ timeNs: NaN, connection: ptr, domid: -1, op, opName: `${verb} ${what}`, direction: '', transaction: 0, path: '', value: '', line });
   }
 
   private cOrphan(text: string, line: number): void {
@@ -559,7 +561,7 @@ class XenstoreLogParser implements ChunkParser {
       this.diags.add('error', `orphaned-node message not understood (expected "orphaned node PATH deleted"): ${preview(text)}`, { line });
       return;
     }
-    this.entry({ timeNs: NaN, connection: '', domid: -1, op: 'rm', opName: 'orphaned node deleted', direction: '', transaction: 0, path: m[1], value: '' }, line);
+    this.entry({ timeNs: NaN, connection: '', domid: -1, op: 'rm', opName: 'orphaned node deleted', direction: '', transaction: 0, path: m[1], value: '', line });
   }
 
   private ox(text: string, line: number): void {
@@ -597,7 +599,7 @@ class XenstoreLogParser implements ChunkParser {
     }
     const direction = op === 'watch_event' || op === 'error' || opName === 'w notfired' ? 'out' : op === 'connect' || op === 'disconnect' || op === 'other' ? '' : 'in';
     const { path, value } = op === 'error' ? { path: '', value: data.trim() } : splitPayload(op, data);
-    this.entry({ timeNs, connection, domid, op, opName, direction, transaction, path, value }, line);
+    this.entry({ timeNs, connection, domid, op, opName, direction, transaction, path, value, line });
   }
 }
 

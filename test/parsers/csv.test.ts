@@ -291,8 +291,9 @@ describe('robustness', () => {
 
   it('runs in linear time, also with an endless open quote', () => {
     const time = (b: Uint8Array) => {
+      feed(csvFormat.create('warm-up'), b, 65536);
       let best = Infinity;
-      for (let r = 0; r < 3; r++) {
+      for (let r = 0; r < 5; r++) {
         const t0 = performance.now();
         feed(csvFormat.create('x'), b, 65536);
         best = Math.min(best, performance.now() - t0);
@@ -304,9 +305,16 @@ describe('robustness', () => {
     const rows = (n: number) => enc.encode(header + body.repeat(n));
     const quote = (n: number) => enc.encode(header + '0.1,"7,0,Q,R,1,1,x,0\n'.repeat(n));
     for (const make of [rows, quote]) {
-      const t1 = time(make(100));
-      const t2 = time(make(200));
-      expect(t2).toBeLessThan(3 * t1 + 20);
+      // Generous, and retried: the machine is shared; a quadratic path would fail every attempt.
+      const tries: string[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const t1 = time(make(150));
+        const t2 = time(make(300));
+        tries.push(`${t1.toFixed(1)}→${t2.toFixed(1)}ms`);
+        if (t2 < 3 * t1 + 50) break;
+      }
+      const [t1, t2] = tries[tries.length - 1].split('→').map((x) => parseFloat(x));
+      expect(t2, tries.join(', ')).toBeLessThan(3 * t1 + 50);
     }
   });
 });
