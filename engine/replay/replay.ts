@@ -146,12 +146,12 @@ export function replay(
   if (errors.length > 0 || !backend) return result;
   const detail = options.detail !== false;
   const overlay = new DiskOverlay();
-  const opsById = new Map<number, WorkloadOp>();
-  for (const op of ops) opsById.set(op.id, op);
+  let opsById: Map<number, WorkloadOp> | null = null;
   const writeData = new Map<number, Uint8Array>();
   const dataOf = (id: number): Uint8Array => {
     let d = writeData.get(id);
     if (!d) {
+      if (!opsById) opsById = new Map(ops.map((o) => [o.id, o]));
       const op = opsById.get(id);
       d = new Uint8Array(op ? op.length : 0);
       if (op) d.set(op.data ? op.data.subarray(0, op.length) : syntheticWriteData(op));
@@ -184,7 +184,7 @@ export function replay(
       replies: detail ? [] : NONE,
       events: detail ? [] : NONE,
       provenance: NONE,
-      hazards: [],
+      hazards: NONE,
     };
     if (bl.error) out.error = bl.error;
     const units = bl.length / WIRE_SECTOR;
@@ -219,7 +219,7 @@ export function replay(
           out.events.push({ timeNs: t++, layer: 'guest', action: 'D', rwbs, sector: req.sector, nSectors: req.nSectors, opId: op.id });
         }
         const sh = front.queue(req, op.id, seq++, buf);
-        out.hazards.push(...sh.hazards);
+        for (const h of sh.hazards) addHazard(out, h);
         shadows.push(sh);
         let firstSeg = 0;
         for (const rr of sh.ring) {
@@ -274,13 +274,13 @@ export function replay(
         out.replies.push(...res.replies);
         out.events.push(...res.events);
       }
-      out.hazards.push(...res.hazards);
+      for (const h of res.hazards) addHazard(out, h);
       for (const rep of res.replies) if (rep.status !== 'okay') anyError = true;
       const order = config.completionOrder === 'reverse' ? [...shadows].reverse() : shadows;
       for (const sh of order) {
         const done = front.complete(sh, buf, isRead, trace, detail);
         for (const c of done.copies) out.copies.push({ ...c, request: sh.request.index });
-        for (const h of done.hazards) out.hazards.push(h);
+        for (const h of done.hazards) addHazard(out, h);
         if (detail) out.events.push({ timeNs: t++, layer: 'guest', action: 'C', rwbs, sector: sh.request.sector, nSectors: sh.request.nSectors, opId: op.id });
       }
     }
@@ -303,6 +303,12 @@ export function replay(
     freeList: detail ? front.pool.freeList() : [],
   };
   return result;
+}
+
+/** Hazard lists start as the shared empty list and become real arrays on the first hazard. */
+function addHazard(out: OpReplay, h: Hazard): void {
+  if (out.hazards === NONE) out.hazards = [];
+  out.hazards.push(h);
 }
 
 /** Category of one buffer unit for run building: 0 untouched, 1 disk, 2 stale, 3 never-written, 4 zero. */

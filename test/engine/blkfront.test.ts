@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { replay, type OpReplay } from '../../engine/replay/replay';
-import { defaultConfig, type ReplayConfig, type Variant } from '../../engine/replay/config';
+import { configFromXenstore, defaultConfig, type ReplayConfig, type Variant } from '../../engine/replay/config';
+import { formatReplay, replayToPlain } from '../../engine/replay/format';
+import type { VbdRecord, VbdSide } from '../../parsers/model/xenstore';
 import { SparseDisk } from '../../engine/replay/disk';
 import { GrantPool } from '../../engine/replay/grantPool';
 import type { ProvenanceSource, WorkloadOp } from '../../engine/replay/types';
@@ -221,5 +223,40 @@ describe('(e) modern: indirect descriptors and 64 KiB pages', () => {
     expect(o.ring[0].segments.every((s) => s.grantPage === -1 && s.userPage !== undefined)).toBe(true);
     expect(o.copies).toEqual([]);
     expect(prov(o)).toEqual([[0, 16384, disk_(1024, 17408)]]);
+  });
+});
+
+describe('configuration and text dump', () => {
+  const side = (over: Partial<VbdSide>): VbdSide => ({
+    path: '', domid: 0, state: 4, featurePersistent: null, maxIndirectSegments: null, maxRingPageOrder: null, ringPageOrder: null,
+    ringRefs: [], eventChannel: null, multiQueueMaxQueues: null, multiQueueNumQueues: null, featureFlushCache: null, featureBarrier: null,
+    featureDiscard: null, sectorSize: null, physicalSectorSize: null, sectors: null, info: null, mode: null, params: null, protocol: null, keys: {},
+    ...over,
+  });
+  const vbd = (front: Partial<VbdSide>, back: Partial<VbdSide>): VbdRecord => ({
+    frontDomid: 5, backDomid: 0, devid: 51728, deviceName: 'xvdb', front: side(front), back: side(back),
+    negotiated: { persistentGrants: null, indirectSegments: null, ringPages: null, queues: null, connected: true }, notes: [],
+  });
+
+  it('configFromXenstore: persistent grants on both sides, indirect min(backend, 32), ring pages, sector size', () => {
+    const c = configFromXenstore(vbd({ featurePersistent: true, ringPageOrder: 2 }, { featurePersistent: true, maxIndirectSegments: 256, sectorSize: 4096 }));
+    expect([c.persistentGrants, c.indirectSegments, c.ringPages, c.sectorSize, c.bounce]).toEqual([true, 32, 4, 4096, true]);
+    expect(c.limits).toEqual({ maxSegments: 32, maxSectors: 256, maxSegmentSize: 4096, segBoundaryMask: 4095 });
+    const old = configFromXenstore(vbd({ featurePersistent: true }, { featurePersistent: false, maxIndirectSegments: 8 }));
+    expect([old.persistentGrants, old.indirectSegments, old.ringPages, old.bounce]).toEqual([false, 0, 1, false]);
+    expect(old.limits.maxSectors).toBe(88);
+    /* 3.8 bounced through its grant pages even against a backend without feature-persistent (§1.3). */
+    expect(configFromXenstore(vbd({}, {}), 'b').bounce).toBe(true);
+  });
+
+  it('formatReplay prints segments, copies and the provenance map', () => {
+    const r = replay([op(0, { offset: 8192, length: 1024, iovecs: [{ base: page(1), len: 512 }, { base: page(1) + 1024, len: 512 }] })], defaultConfig('b'), disk);
+    const text = formatReplay(r).split('\n');
+    expect(text).toContain(`  ring id 0 READ sector 16 (request 0): {gref 8 grant page 0 sect 0-0} {gref 9 grant page 1 sect 2-2}`);
+    expect(text).toContain('  copy bvec 1 (request 0): grants_used[0] = page 0 [1024,1536) -> buffer [512,1024)');
+    expect(text).toContain('    buffer [0,512)          disk [8192,8704)');
+    expect(text).toContain('    buffer [512,1024)       STALE grant page 0 [1024,1536) never written (allocation content)');
+    const plain = JSON.parse(JSON.stringify(replayToPlain(r))) as { ops: { bytesBase64: string }[] };
+    expect(atob(plain.ops[0].bytesBase64).length).toBe(1024);
   });
 });
