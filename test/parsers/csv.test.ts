@@ -207,6 +207,18 @@ describe('rows, quoting, clocks and errors', () => {
     expect(Array.from(s.line)).toEqual([2, 3, 4]);
   });
 
+  it("reads a workload's own TSV log (fixture expected-reads.tsv) as a syscall table", () => {
+    const bytes = readInput(fixturePath('odirect-misaligned-dev', 'expected-reads.tsv'));
+    const sniffed = csvFormat.sniff(bytes, new TextDecoder().decode(bytes))!;
+    expect(sniffed.score).toBeCloseTo(0.6);
+    const src = feed(csvFormat.create('expected-reads.tsv'), bytes, 7);
+    const s = src.syscalls!;
+    expect(s.length).toBe(40);
+    expect([s.nameOf(0), s.offset[0], s.length_[0], s.bufAddr[0], s.result[0], s.line[0]]).toEqual(['pread64', 3037696, 1536, 0x7ffff79cf800, 1536, 2]);
+    expect([s.nameOf(1), s.offset[1], s.length_[1], s.bufAddr[1]]).toEqual(['lseek+read', 5459968, 512, 0x7ffff79cf400]);
+    expect(src.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+  });
+
   it('recognises headers with units and synonyms', () => {
     expect(recogniseHeader('Time (us)')).toEqual({ field: 'time', unit: 'us' });
     expect(recogniseHeader('ts_ns')).toEqual({ field: 'time', unit: 'ns' });
