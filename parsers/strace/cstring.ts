@@ -77,16 +77,23 @@ export function decodeInto(s: string, from: number, end: number, pool: BytePool,
       const e = i + 1 < end ? s.charCodeAt(i + 1) : -1;
       if (e === 120) {
         // \xHH (strace -x/-xx always prints two digits): one table lookup per byte.
-        const c2 = i + 3 < end ? s.charCodeAt(i + 2) : 128;
-        const c3 = i + 3 < end ? s.charCodeAt(i + 3) : 128;
-        const v = (c2 | c3) < 128 ? HEX_PAIR[(c2 << 7) | c3] : -1;
-        if (v < 0) {
+        // -xx prints every byte this way: stay in a tight loop for the whole run.
+        let j = i;
+        while (j + 3 < end) {
+          const c2 = s.charCodeAt(j + 2);
+          const c3 = s.charCodeAt(j + 3);
+          const v = (c2 | c3) < 128 ? HEX_PAIR[(c2 << 7) | c3] : -1;
+          if (v < 0) break;
+          out[o++] = v;
+          j += 4;
+          if (s.charCodeAt(j) !== 92 || s.charCodeAt(j + 1) !== 120) break;
+        }
+        if (j === i) {
           decoded.status = DecodeStatus.BadEscape;
           decoded.errorAt = i;
           break;
         }
-        out[o++] = v;
-        i += 4;
+        i = j;
         continue;
       }
       if (e >= 48 && e <= 55) {
