@@ -892,7 +892,7 @@ export class BlkparseTextParser implements ChunkParser {
       );
     }
     const pc = this.pcEvents;
-    const summary = this.summary.build(st, (ev) => pc.has(ev), this.unparsed);
+    const summary = this.summary.build(st, (ev) => pc.has(ev), pc.size > 0, this.unparsed);
     if (summary && summary.crossCheck.length > 0) {
       this.diags.add('warning', `blkparse's own summary disagrees with the events: ${summary.crossCheck.join('; ')}`);
     }

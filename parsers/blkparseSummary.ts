@@ -157,36 +157,51 @@ interface DeviceStats {
  * account_* helpers) over the parsed events, in text order, which is the
  * order blkparse processed them.
  */
-export function accountEvents(store: BlockEventStore, isPc: (event: number) => boolean): Map<number, DeviceStats> {
+export function accountEvents(store: BlockEventStore, isPc: (event: number) => boolean, anyPc: boolean): Map<number, DeviceStats> {
   const out = new Map<number, DeviceStats>();
   const depth = new Map<number, [number, number]>();
   const n = store.length;
+  /* Events come in runs of one device and CPU: remember the last lookups. */
+  let lastDevIdx = -1;
+  let lastCpu = -1;
+  let dev: DeviceStats | undefined;
+  let st: IoStats | undefined;
+  let cur: [number, number] = [0, 0];
   for (let e = 0; e < n; e++) {
-    const key = store.devices[store.device[e]];
-    let dev = out.get(key);
-    if (!dev) {
-      dev = { cpus: new Map(), total: new IoStats(), events: 0, maxDepth: [0, 0] };
-      out.set(key, dev);
-      depth.set(key, [0, 0]);
+    const di = store.device[e];
+    if (di !== lastDevIdx || !dev) {
+      const key = store.devices[di];
+      dev = out.get(key);
+      if (!dev) {
+        dev = { cpus: new Map(), total: new IoStats(), events: 0, maxDepth: [0, 0] };
+        out.set(key, dev);
+        depth.set(key, [0, 0]);
+      }
+      cur = depth.get(key)!;
+      lastDevIdx = di;
+      lastCpu = -1;
     }
     dev.events++;
     const act = store.action[e];
     if (act === Action.Message || act === Action.Remap || act === Action.Unknown) continue;
     const cpu = store.cpu[e];
-    let st = dev.cpus.get(cpu);
-    if (!st) {
-      st = new IoStats();
-      dev.cpus.set(cpu, st);
+    if (cpu !== lastCpu || !st) {
+      st = dev.cpus.get(cpu);
+      if (!st) {
+        st = new IoStats();
+        dev.cpus.set(cpu, st);
+      }
+      lastCpu = cpu;
     }
     const bits = store.rwbsBits[store.rwbs[e]];
     /* blkparse's `w` is the BLK_TC_WRITE bit; fill_rwbs prints D for discards (which
        op_is_write() marks as writes) and W otherwise; N and R are reads. */
     const w = bits & (RW_WRITE | RW_DISCARD) ? 1 : 0;
-    const bytes = store.bytes(e);
+    const pc = anyPc && isPc(e);
+    /* Only passthrough events carry an exact byte count; the rest print NSECT = bytes >> 9. */
+    const bytes = pc ? store.bytes(e) : store.nSectors[e] * 512;
     const kb = Math.floor(bytes / 1024);
     const b = bytes % 1024;
-    const cur = depth.get(key)!;
-    const pc = isPc(e);
     switch (act) {
       case Action.Queue:
         if (pc) {
@@ -351,18 +366,18 @@ export class BlkparseSummaryParser {
    * `unparsed` = lines of the text that were not events (excerpts, elisions):
    * mentioned with the mismatches because they usually explain them.
    */
-  build(store: BlockEventStore, isPc: (event: number) => boolean, unparsed: number): BlkparseSummary | undefined {
+  build(store: BlockEventStore, isPc: (event: number) => boolean, anyPc: boolean, unparsed: number): BlkparseSummary | undefined {
     if (!this.seen) return undefined;
     const blocks = this.blocks.filter((b) => b.raw.size > 0);
     const summary: BlkparseSummary = { blocks: blocks.map((b) => b.block), events: this.events, crossCheck: [] };
     if (this.throughput.length) summary.throughput = this.throughput.join('; ');
     if (this.skips.length) summary.skips = this.skips.join('; ');
     const problems = summary.crossCheck;
-    const stats = accountEvents(store, isPc);
-    const queueDevices = new Set<number>();
-    for (let e = 0; e < store.length; e++) {
-      if (store.action[e] !== Action.Remap) queueDevices.add(store.devices[store.device[e]]);
-    }
+    const stats = accountEvents(store, isPc, anyPc);
+    /* Devices of the traced queues: every device that has a line other than a remap. */
+    const seen = new Uint8Array(store.devices.length);
+    for (let e = 0; e < store.length; e++) if (store.action[e] !== Action.Remap) seen[store.device[e]] = 1;
+    const queueDevices = new Set<number>(store.devices.filter((_, i) => seen[i]));
     const labels = new Set<string>([...blocks.filter((b) => !b.perProcess).map((b) => b.block.device), ...this.eventsRaw.keys()]);
     const resolve = (label: string): number | undefined => {
       const m = /^(\d+),(\d+)$/.exec(label);
