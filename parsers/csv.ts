@@ -355,20 +355,41 @@ class CsvParser implements ChunkParser {
     this.batch = [];
     this.batchChars = 0;
     if (!this.usable) return;
-    let k = 0;
-    Papa.parse<string[]>(recs.map((r) => r.text).join('\n'), {
+    const parsed = this.papa(recs.map((r) => r.text).join('\n'));
+    if (parsed.rows.length === recs.length) {
+      for (let i = 0; i < recs.length; i++) this.parsedRow(parsed.rows[i], parsed.errors[i], recs[i].line);
+      return;
+    }
+    /*
+     * A quote in the middle of an unquoted field (`5" disk`) is literal for
+     * papaparse but counts for our line grouping, so rows and records no
+     * longer line up: redo this batch one record at a time to keep each
+     * row on its own line number.
+     */
+    for (const r of recs) {
+      const one = this.papa(r.text);
+      if (one.rows.length === 1) this.parsedRow(one.rows[0], one.errors[0], r.line);
+      else this.diags.add('error', `quotes make this record ${one.rows.length} rows (expected one row; a quote inside an unquoted field?)`, { line: r.line });
+    }
+  }
+
+  private papa(text: string): { rows: string[][]; errors: (string | null)[] } {
+    const rows: string[][] = [];
+    const errors: (string | null)[] = [];
+    Papa.parse<string[]>(text, {
       delimiter: this.delimiter,
       newline: '\n',
       step: (res) => {
-        const r = recs[k++];
-        if (!r) return;
-        if (res.errors.length > 0) {
-          this.diags.add('error', `row not parsed: ${res.errors.map((e) => e.message).join('; ')}`, { line: r.line });
-          return;
-        }
-        this.row(res.data, r.line);
+        rows.push(res.data);
+        errors.push(res.errors.length > 0 ? res.errors.map((e) => e.message).join('; ') : null);
       },
     });
+    return { rows, errors };
+  }
+
+  private parsedRow(row: string[], error: string | null, line: number): void {
+    if (error !== null) this.diags.add('error', `row not parsed: ${error}`, { line });
+    else this.row(row, line);
   }
 
   private cell(row: string[], f: CsvField): string | undefined {

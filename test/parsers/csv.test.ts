@@ -173,6 +173,16 @@ describe('rows, quoting, clocks and errors', () => {
     expect(Array.from(b.timeNs)).toEqual([1e9, 2e9]);
   });
 
+  it('keeps line numbers right when a literal quote inside a field breaks the line grouping', () => {
+    const src = parse('time,action,sector,comm\n1,Q,8,a"b\n2,C,8,plain"\n3,D,8,ok\n4,C,8,ok\n');
+    const b = src.block!;
+    expect(Array.from(b.timeNs)).toEqual([3e9, 4e9]);
+    expect([b.originOf(0), b.originOf(1)]).toEqual([4, 5]);
+    expect(src.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.line, d.message.slice(0, 30)])).toEqual([
+      [2, 'quotes make this record 2 rows'],
+    ]);
+  });
+
   it('keeps epoch times exact and honours a clock comment', () => {
     const epoch = parse('time,action,sector\n1700000000.123456789,Q,1\n1700000001.000000001,C,1\n');
     expect(epoch.clock).toEqual({ kind: 'epoch', baseNs: '1700000000000000000' });
