@@ -158,7 +158,8 @@ export class EventLoop {
  * (xbdback_co_main_done: flush the open I/O) and may push more work.
  */
 export class BackendThread {
-  private readonly queue: (() => number)[] = [];
+  /** Work as a stack of frames: pushNext opens a frame above the current one (O(1), no array shifting). */
+  private readonly frames: { items: (() => number)[]; at: number }[] = [{ items: [], at: 0 }];
   private scheduled = false;
   private freeAt: number;
 
@@ -170,18 +171,32 @@ export class BackendThread {
   }
 
   push(item: () => number): void {
-    this.queue.push(item);
+    this.frames[0].items.push(item);
     this.wake();
   }
 
   /** Runs `items` before anything already queued (the sub-steps of the item being executed). */
   pushNext(items: (() => number)[]): void {
-    this.queue.unshift(...items);
+    if (items.length === 0) return;
+    this.frames.push({ items, at: 0 });
     this.wake();
   }
 
   get busy(): boolean {
     return this.scheduled;
+  }
+
+  private next(): (() => number) | undefined {
+    for (;;) {
+      const top = this.frames[this.frames.length - 1];
+      if (top.at < top.items.length) return top.items[top.at++];
+      if (this.frames.length === 1) {
+        top.items = [];
+        top.at = 0;
+        return undefined;
+      }
+      this.frames.pop();
+    }
   }
 
   private wake(): void {
@@ -192,10 +207,11 @@ export class BackendThread {
 
   private readonly tick = (): void => {
     for (;;) {
-      const item = this.queue.shift();
+      const item = this.next();
       if (item === undefined) {
         this.onIdle();
-        if (this.queue.length === 0) {
+        const f = this.frames;
+        if (f.length === 1 && f[0].at >= f[0].items.length) {
           this.scheduled = false;
           return;
         }

@@ -58,18 +58,24 @@ class Ranges {
   constructor(private list: { start: number; end: number }[] = []) {}
   add(start: number, end: number): void {
     if (start >= end) return;
-    const out: { start: number; end: number }[] = [];
+    const l = this.list;
+    /* first range that touches or follows [start, end) */
+    let lo = 0;
+    let hi = l.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (l[mid].end < start) lo = mid + 1;
+      else hi = mid;
+    }
+    let j = lo;
     let s = start;
     let e = end;
-    for (const r of this.list) {
-      if (r.end < s || r.start > e) out.push(r);
-      else {
-        s = Math.min(s, r.start);
-        e = Math.max(e, r.end);
-      }
+    while (j < l.length && l[j].start <= e) {
+      s = Math.min(s, l[j].start);
+      e = Math.max(e, l[j].end);
+      j++;
     }
-    out.push({ start: s, end: e });
-    this.list = out.sort((a, b) => a.start - b.start);
+    l.splice(lo, j - lo, { start: s, end: e });
   }
   covers(start: number, end: number): boolean {
     let lo = 0;
@@ -238,7 +244,9 @@ export function runUbd(run: BackendRun): Record<string, unknown> {
   let pending: BitmapIo[] = [];
   let waiting: BitmapIo[] = [];
 
+  /** The device queue of descs, consumed from `head` (no Array.shift on long queues). */
   const queue: Desc[] = [];
+  let head = 0;
   let stalled = false;
   const thread = new BackendThread(run.loop);
 
@@ -388,17 +396,17 @@ export function runUbd(run: BackendRun): Record<string, unknown> {
   };
 
   const step = (): number => {
-    const d = queue[0];
+    const d = queue[head];
     if (d === undefined) return 0;
     const res = doIo(d);
     if (res === 'again') {
       stalled = true;
       return 0;
     }
-    queue.shift();
+    head++;
     descsLeft[d.r]--;
     maybeReply(d.r);
-    if (queue.length > 0) thread.push(step);
+    if (head < queue.length) thread.push(step);
     return res * run.dispatchNs;
   };
 
@@ -414,7 +422,7 @@ export function runUbd(run: BackendRun): Record<string, unknown> {
   run.requests.forEach((req, r) => {
     run.loop.at(run.arrival(r), () => {
       run.loop.log('arrive', run.ringRef(r), `${req.op} sector ${req.sector} nseg ${req.segments.length}`);
-      const wasEmpty = queue.length === 0;
+      const wasEmpty = head >= queue.length;
       queue.push(...descs[r]);
       if (descs[r].length === 0) maybeReply(r);
       if (wasEmpty && !stalled && !thread.busy) thread.push(step);
