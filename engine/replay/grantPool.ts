@@ -11,7 +11,7 @@ export const SLOTS_PER_FRAME = 8;
 /** Grant references 0..7 are reserved (GNTTAB_NR_RESERVED_ENTRIES); blkfront's first claim gets 8. */
 const FIRST_GREF = 8;
 
-/** A double-ended free list (head = the end of `items` past `head`…`tail`). */
+/** A double-ended free list over an Int32Array: the list head is the high end, the tail the low end. */
 class Deque {
   private buf = new Int32Array(64);
   private start = 32;

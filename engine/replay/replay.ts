@@ -69,6 +69,8 @@ export interface ReplayResult {
   pool: { pages: number; free: number; persistent: number; freeList: number[] };
   /** Configuration problems; when present nothing was replayed. */
   errors: string[];
+  /** Counts over the whole run (also when `keepOps` is false). */
+  stats: { ops: number; blockRequests: number; ringRequests: number };
 }
 
 export interface ReplayOptions {
@@ -76,6 +78,9 @@ export interface ReplayOptions {
   unknownFill?: (grantPage: number, pageStart: number, len: number) => Uint8Array;
   /** false: skip events, copies and per-op structures that only serve display (benchmarks). */
   detail?: boolean;
+  /** false: do not keep per-op results in `ops` (stream them through `onOp`; constant memory). */
+  keepOps?: boolean;
+  onOp?: (op: OpReplay) => void;
 }
 
 /** Shared frozen empty list for the display-only fields of results built without detail. */
@@ -142,7 +147,15 @@ export function replay(
   const backend = backendFor(config);
   if (!backend) errors.push(`unknown backend ${config.backend} (known: ${backendNames().join(', ')})`);
   const front = new Blkfront(config);
-  const result: ReplayResult = { config, ops: [], hazards: [], pool: { pages: 0, free: 0, persistent: 0, freeList: [] }, errors };
+  const result: ReplayResult = {
+    config,
+    ops: [],
+    hazards: [],
+    pool: { pages: 0, free: 0, persistent: 0, freeList: [] },
+    errors,
+    stats: { ops: 0, blockRequests: 0, ringRequests: 0 },
+  };
+  const keep = options.keepOps !== false;
   if (errors.length > 0 || !backend) return result;
   const detail = options.detail !== false;
   const overlay = new DiskOverlay();
@@ -222,6 +235,7 @@ export function replay(
         for (const h of sh.hazards) addHazard(out, h);
         shadows.push(sh);
         let firstSeg = 0;
+        result.stats.ringRequests += sh.ring.length;
         for (const rr of sh.ring) {
           batch.push(rr);
           batchOwner.push({ shadow: sh, firstSeg });
@@ -292,9 +306,12 @@ export function replay(
         if (op.observed?.data) out.mismatches = diffRanges(out.bytes, op.observed.data);
       }
     }
-    result.hazards.push(...out.hazards);
+    for (const h of out.hazards) result.hazards.push(h);
     clock = t;
-    result.ops.push(out);
+    result.stats.ops++;
+    result.stats.blockRequests += bl.requests.length;
+    if (keep) result.ops.push(out);
+    if (options.onOp) options.onOp(out);
   }
   result.pool = {
     pages: front.pool.pages,

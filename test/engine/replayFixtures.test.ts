@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { replay, type Workload } from '../../engine/replay/replay';
 import { defaultConfig, type Variant } from '../../engine/replay/config';
 import { BufferDisk, SparseDisk } from '../../engine/replay/disk';
-import { openGzipImageStreaming } from '../../engine/replay/diskNode';
+import { openGzipImageStreaming, RawFileDisk } from '../../engine/replay/diskNode';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { workloadFromStrace, parseWorkloadJson } from '../../engine/replay/workload';
 import { formatReplay } from '../../engine/replay/format';
 import { buildRequests } from '../../engine/replay/blockLayer';
@@ -87,6 +90,21 @@ describe('odirect-misaligned-dev: 40 O_DIRECT reads into buffers at page offsets
     const op3 = r.ops[3];
     expect(op3.provenance[0]).toEqual({ bufStart: 0, bufEnd: 3584, source: { kind: 'disk', start: 6819840, end: 6819840 + 3584 } });
     expect(op3.provenance[op3.provenance.length - 1].source).toEqual({ kind: 'disk', start: 6819840, end: 6819840 + 4096 });
+  });
+
+  it('reads a raw image lazily by page (RawFileDisk) with the same sectors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replay-raw-'));
+    const path = join(dir, 'stamped.img');
+    writeFileSync(path, image);
+    const raw = new RawFileDisk(path, 4);
+    try {
+      expect(raw.sectors).toBe(16384);
+      for (const lba of [0, 7, 8, 4095, 12576, 16382]) expect(raw.readSectors(lba, 9)).toEqual(disk.readSectors(lba, 9));
+      expect(raw.readSectors(16383, 2).subarray(512).every((b) => b === 0)).toBe(true);
+    } finally {
+      raw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('streams the gzip image into a sparse page store with the same sectors', async () => {
