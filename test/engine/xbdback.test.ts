@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryGrantPages, runBackend } from '../../engine/backends';
+import { fixturePath, readText } from '../helpers/fixtures';
 import { fullPages, ring, stamp, stampedDisk, text } from './backendTestkit';
 
 const transfers = (r: ReturnType<typeof runBackend>) =>
@@ -216,6 +217,45 @@ describe('64 KiB of non-contiguous pages: 44 KiB + 20 KiB ring requests (§2.1, 
       [112, 8],
     ]);
     expect(res.hazards).toEqual([]);
+  });
+});
+
+describe('the real 64 KiB split (split44k/limit44: max_sectors_kb = 44, the blkfront limit)', () => {
+  /* the first dd read (bs=64K at LBA 1280) is dispatched as "D RS 1280 + 88" and "D RS 1368 + 40" */
+  const dispatched = [...readText(fixturePath('split44k', 'limit44.blkparse.txt')).matchAll(/ D +RS (\d+) \+ (\d+) /g)]
+    .slice(0, 2)
+    .map((m) => [Number(m[1]), Number(m[2])]);
+  /* the ring requests blkfront builds for them: one full-page segment per 4 KiB of dd's buffer */
+  const reqs = dispatched.map(([sector, n], i) => ring(i, 'read', sector, fullPages(1 + 11 * i, n / 8), 1));
+
+  it('reads back as the 44 KiB + 20 KiB pair', () => {
+    expect(dispatched).toEqual([
+      [1280, 88],
+      [1368, 40],
+    ]);
+  });
+
+  it('every backend generation puts sector 1280 + k at byte 512·(k mod 8) of page k/8', () => {
+    for (const [model, opts] of [
+      ['xbdback-orig', {}],
+      ['xbdback-split', {}],
+      ['xbdback-coalesce', { xbdback: { maxPages: 12 } }],
+      ['xbdback-coalesce', { xbdback: { maxPages: 16 } }],
+    ] as const) {
+      const pages = new MemoryGrantPages();
+      const res = runBackend(model, reqs, pages, stampedDisk(), opts);
+      for (let k = 0; k < 128; k += 7) expect(text(pages.bytesOf(1 + Math.floor(k / 8)), (k % 8) * 512)).toBe(stamp(1280 + k));
+      expect(res.replies.map((r) => r.status)).toEqual(['okay', 'okay']);
+    }
+  });
+
+  it('what a dom0 blktrace of the NetBSD backend device would dispatch', () => {
+    const d = (opts: Parameters<typeof runBackend>[4]) =>
+      runBackend('xbdback-coalesce', reqs, null, null, opts)
+        .events.filter((e) => e.action === 'D')
+        .map((e) => `${e.sector}+${e.nSectors}`);
+    expect(d({ xbdback: { maxPages: 12 } })).toEqual(['1280+96', '1376+32']);
+    expect(d({ xbdback: { maxPages: 16 } })).toEqual(['1280+128']);
   });
 });
 
