@@ -5,7 +5,7 @@
  *   1  I/O completions (iodone / io_getevents / ubd_intr),
  *   2  work that runs after every completion of that instant (tapdisk's reap of one event batch).
  * So an I/O that completes exactly when the next one is issued is treated as completing after it:
- * only a strictly earlier completion can overtake the issuing loop (seed 000's FIXME race).
+ * only a strictly earlier completion can overtake the issuing loop (the race the seed 000 author flagged in his own comment).
  */
 
 /**

@@ -278,7 +278,7 @@ function split(run: BackendRun, inst: Instance): Body {
         st.early = run.hazard(
           'early-reply',
           r,
-          `${run.ringRef(r)} answered when io#${io.id} completed with segments ${st.issued}..${n - 1} not yet issued (seed 000 FIXME race)`,
+          `${run.ringRef(r)} answered when io#${io.id} completed with segments ${st.issued}..${n - 1} not yet issued (seed 000: counter incremented only just before each dispatch)`,
           refs,
         );
       }
