@@ -13,7 +13,7 @@ import { Action } from './model/actions';
 import { BlockEventStore, ExtraKind } from './model/blockEvents';
 import { DiagnosticSink, type FormatId, type ParsedSource } from './model/source';
 import { LineSplitter } from './text/lines';
-import { Cursor, excerpt, isDigit, isSpace, readDevice, trimEnd, trimStart } from './ftraceScan';
+import { Cursor, excerpt, isDigit, isSpace, lastIndexIn, readDevice, trimEnd, trimStart } from './ftraceScan';
 import { Layout, LinePrefix, parseClassic } from './ftracePrefix';
 import { blkAction, parseBlkAfterDevice } from './ftraceBlk';
 import { NO_DEVICE, parseTracepoint, TRACEPOINTS } from './ftraceTracepoints';
@@ -264,7 +264,7 @@ export class FtraceParser implements LineSink {
     if (q < e && !isSpace(t.charCodeAt(q))) {
       // perf prints `SUBSYS:EVENT:` (`block:block_rq_issue:`); perf trace omits the space after it.
       const c2 = t.indexOf(':', q);
-      if (c2 > q && c2 < e && t.lastIndexOf(' ', c2) < q) {
+      if (c2 > q && c2 < e && lastIndexIn(t, 32, q, c2) < 0) {
         ns = q;
         ne = c2;
         q = c2 + 1;

@@ -12,7 +12,7 @@
  * pid is the last `-DIGITS` of the task field because comms may contain
  * dashes and spaces (`jbd2/sda6-8-234`, `Web Content-77`).
  */
-import { Cursor, isDigit, isSpace, readDevice, trimEnd } from './ftraceScan';
+import { Cursor, isDigit, isSpace, lastIndexIn, readDevice, trimEnd } from './ftraceScan';
 
 export const enum Layout {
   Ftrace = 1,
@@ -65,45 +65,76 @@ export class LinePrefix {
     return false;
   }
 
-  /** `[CPU]`, optional flags token, timestamp. Sets cpu, time and body. */
+  /**
+   * `[CPU]`, optional flags token, timestamp. Sets cpu, time and body. Scans with locals
+   * only: this runs once per line and dominates the prefix cost.
+   */
   private cpuColumn(t: string, b: number, e: number): boolean {
-    const c = this.c;
-    c.reset(t, b + 1, e);
-    if (!c.uint() || c.digits > 5 || !c.lit(RBRACKET)) return false;
-    this.cpu = c.v;
-    if (c.atEnd() || !isSpace(c.peek())) return false;
-    c.skipSpaces();
-    if (!this.timestamp(c)) {
-      // irq-info flags column: `d..1.`, `....`, `dNh2`; never contains ':'.
-      const f = c.token();
-      if (c.p - f > 8 || t.indexOf(':', f) < c.p) return false;
-      c.skipSpaces();
-      if (!this.timestamp(c)) return false;
+    let p = b + 1;
+    let cpu = 0;
+    const d0 = p;
+    for (; p < e; p++) {
+      const d = t.charCodeAt(p) - 48;
+      if (d < 0 || d > 9) break;
+      cpu = cpu * 10 + d;
     }
+    if (p === d0 || p - d0 > 5 || p >= e || t.charCodeAt(p) !== RBRACKET) return false;
+    p++;
+    if (p >= e || !isSpace(t.charCodeAt(p))) return false;
+    this.cpu = cpu;
+    while (p < e && isSpace(t.charCodeAt(p))) p++;
+    let q = this.timestamp(t, p, e);
+    if (q < 0) {
+      // irq-info flags column: `d..1.`, `....`, `dNh2`; never contains ':'.
+      const f = p;
+      while (p < e) {
+        const ch = t.charCodeAt(p);
+        if (isSpace(ch)) break;
+        if (ch === COLON || p - f >= 8) return false;
+        p++;
+      }
+      while (p < e && isSpace(t.charCodeAt(p))) p++;
+      q = this.timestamp(t, p, e);
+      if (q < 0) return false;
+    }
+    while (q < e && isSpace(t.charCodeAt(q))) q++;
     this.layout = Layout.Ftrace;
-    c.skipSpaces();
-    this.body = c.p;
+    this.body = q;
     return true;
   }
 
   /**
    * `SECS.FRAC:` (trace clocks local/global/mono/boot print `%5llu.%06lu`, `--ns` nine decimals)
-   * or `COUNTER:` (counter / x86-tsc clocks, old perf samples: integer ns); followed by a space or the end.
+   * or `COUNTER:` (counter / x86-tsc clocks, old perf samples: integer ns); followed by a space
+   * or the end. Returns the position after the ':' or -1.
    */
-  private timestamp(c: Cursor): boolean {
-    const t = c.t;
-    const s = c.p;
-    if (!c.uint()) return false;
-    const intEnd = c.p;
-    if (c.lit(DOT)) {
-      const f = c.p;
-      if (!c.uint()) {
-        c.p = s;
-        return false;
+  private timestamp(t: string, s: number, e: number): number {
+    let p = s;
+    let secs = 0;
+    for (; p < e; p++) {
+      const d = t.charCodeAt(p) - 48;
+      if (d < 0 || d > 9) break;
+      secs = secs * 10 + d;
+    }
+    const intEnd = p;
+    if (intEnd === s || p >= e) return -1;
+    let ch = t.charCodeAt(p);
+    if (ch === DOT) {
+      p++;
+      const f = p;
+      let frac = 0;
+      for (; p < e; p++) {
+        const d = t.charCodeAt(p) - 48;
+        if (d < 0 || d > 9) break;
+        if (p - f < 9) frac = frac * 10 + d;
       }
-      this.secs = parseDigits(t, s, intEnd);
-      this.fracDigits = c.digits;
-      this.fracNs = scaleFraction(t, f, c.p, 9);
+      const n = p - f;
+      if (n === 0 || p >= e) return -1;
+      for (let k = n; k < 9; k++) frac *= 10;
+      ch = t.charCodeAt(p);
+      this.secs = secs;
+      this.fracNs = frac;
+      this.fracDigits = n;
     } else {
       // An integer clock value: split off the last nine digits so that values above 2^53 stay exact.
       const split = Math.max(s, intEnd - 9);
@@ -111,24 +142,23 @@ export class LinePrefix {
       this.fracNs = parseDigits(t, split, intEnd);
       this.fracDigits = 0;
     }
-    if (!c.lit(COLON) || (!c.atEnd() && !isSpace(c.peek()))) {
-      c.p = s;
-      return false;
-    }
-    return true;
+    if (ch !== COLON) return -1;
+    p++;
+    if (p < e && !isSpace(t.charCodeAt(p))) return -1;
+    return p;
   }
 
   /** The task field [s, end): `COMM-PID` (ftrace) or `COMM PID[/TID]` (perf script), optional `(TGID)`. */
   private task(t: string, s: number, end: number): boolean {
     end = trimEnd(t, s, end);
     if (end > s && t.charCodeAt(end - 1) === RPAREN) {
-      const open = t.lastIndexOf('(', end - 1);
-      if (open < s) return false;
+      const open = lastIndexIn(t, 40, s, end - 1);
+      if (open < 0) return false;
       end = trimEnd(t, s, open);
     }
     if (end <= s) return false;
-    const lastSpace = t.lastIndexOf(' ', end - 1);
-    if (lastSpace >= s) {
+    const lastSpace = lastIndexIn(t, 32, s, end);
+    if (lastSpace >= 0) {
       const tid = tidOf(t, lastSpace + 1, end);
       if (tid >= 0) {
         this.layout = Layout.PerfScript;
@@ -137,8 +167,8 @@ export class LinePrefix {
         return true;
       }
     }
-    const dash = t.lastIndexOf('-', end - 1);
-    if (dash < s || dash + 1 >= end) return false;
+    const dash = lastIndexIn(t, 45, s, end);
+    if (dash < 0 || dash + 1 >= end) return false;
     let pid = 0;
     for (let i = dash + 1; i < end; i++) {
       const d = t.charCodeAt(i);
@@ -187,8 +217,8 @@ export class LinePrefix {
     const sp = findEventToken(t, c.p, e);
     if (sp < 0) return false;
     const taskEnd = trimEnd(t, c.p, sp);
-    const slash = t.lastIndexOf('/', taskEnd - 1);
-    if (slash < c.p) return false;
+    const slash = lastIndexIn(t, SLASH, c.p, taskEnd);
+    if (slash < 0) return false;
     const tid = tidOf(t, slash + 1, taskEnd);
     if (tid < 0) return false;
     this.pid = tid;

@@ -122,6 +122,15 @@ export function readDevice(c: Cursor): number {
   return major * 1048576 + c.v;
 }
 
+/**
+ * Last index of `code` in [s, e), or -1. A plain loop: String#lastIndexOf with a
+ * position argument goes through a slow runtime path in V8 and this runs per line.
+ */
+export function lastIndexIn(t: string, code: number, s: number, e: number): number {
+  for (let i = e - 1; i >= s; i--) if (t.charCodeAt(i) === code) return i;
+  return -1;
+}
+
 /** End of `[s, e)` with trailing spaces removed. */
 export function trimEnd(t: string, s: number, e: number): number {
   while (e > s && isSpace(t.charCodeAt(e - 1))) e--;

@@ -14,7 +14,7 @@
  * proposed `req=` / `|ALIGN|` extensions) are counted and skipped, as
  * trace-formats.md §4.3 asks.
  */
-import { Cursor, isSpace } from './ftraceScan';
+import { Cursor, isSpace, lastIndexIn } from './ftraceScan';
 
 const LBRACKET = 91;
 const LPAREN = 40;
@@ -134,7 +134,7 @@ export class Tail {
   /** `[TEXT]` up to the last `]` of the line (comms may contain `]`), then an optional number. */
   private bracket(c: Cursor): boolean {
     const t = c.t;
-    const close = t.lastIndexOf(']', c.e - 1);
+    const close = lastIndexIn(t, 93, c.p, c.e);
     if (close <= c.p) return this.fail('`]` closing the bracketed comm/error');
     this.bracketStart = c.p + 1;
     this.bracketEnd = close;

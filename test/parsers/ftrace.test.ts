@@ -170,13 +170,12 @@ describe('ftrace blk tracer fixtures', () => {
 const binOf = (ftracePath: string) => ftracePath.replace(/\.ftrace\.txt(\.xz)?$/, '.bin$1');
 
 describe('acceptance: ftrace text and blkparse text of the same run agree', () => {
-  const pairs = ftraceFiles
-    .map((p) => {
-      const run = basename(p).replace(/\.ftrace\.txt(\.xz)?$/, '');
-      const bp = [join(dirname(p), `${run}.blkparse.txt`), join(dirname(p), `${run}.blkparse.txt.xz`)].find((f) => existsSync(f));
-      return bp ? ([`${basename(dirname(p))}/${run}`, p, bp] as const) : null;
-    })
-    .filter((x): x is readonly [string, string, string] => x !== null);
+  const pairs: [string, string, string][] = [];
+  for (const p of ftraceFiles) {
+    const run = basename(p).replace(/\.ftrace\.txt(\.xz)?$/, '');
+    const bp = [join(dirname(p), `${run}.blkparse.txt`), join(dirname(p), `${run}.blkparse.txt.xz`)].find((f) => existsSync(f));
+    if (bp) pairs.push([`${basename(dirname(p))}/${run}`, p, bp]);
+  }
 
   it('every run with ftrace text also has blkparse text', () => {
     expect(pairs.length).toBe(ftraceFiles.length);
@@ -737,7 +736,7 @@ describe('robustness (fast-check)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: baseLines.length - 2 }), fc.string({ minLength: 1, maxLength: 40 }), (k, junk) => {
         const lines = [...baseLines];
-        lines[k] = `${junk.replace(/[\r\n]/g, ' ')}@@`;
+        lines[k] = `@@${junk.replace(/[\r\n]/g, ' ')}`;
         const src = parseText(lines.join('\n'));
         const b = store(src);
         expect(b.length).toBe(ref.length - 1);
