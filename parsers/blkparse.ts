@@ -427,9 +427,19 @@ export class BlkparseTextParser implements ChunkParser {
     const tail = sc.i;
     const nulls = this.nullComms;
     if (this.common(s, e, lineNo)) return;
-    /* Not one of the common shapes: the general tail parser below reports precisely. */
+    /* Not one of the common shapes: the general tail parser reports precisely. */
     sc.i = tail;
     this.nullComms = nulls;
+    this.rareTail(s, a, e, lineNo);
+  }
+
+  /**
+   * Every tail process_default can print (PC requests, -t elapsed times,
+   * X, A, m, zero-size bios) plus reporting of malformed ones; the header is
+   * already scanned and `scan.i` is at the tail.
+   */
+  private rareTail(s: string, a: number, e: number, lineNo: number): void {
+    const sc = this.scan;
     const st = this.store;
     const action = sc.action;
     let sector = 0;
@@ -500,9 +510,16 @@ export class BlkparseTextParser implements ChunkParser {
             ok = false;
             break;
           }
-          const el = parseElapsed(s, sc.i + 1, close);
-          if (el >= 0 && bytes === -1) elapsed = el;
-          else pdu = st.strings.intern(s.slice(sc.i + 1, close).trim());
+          if (bytes === -1) {
+            /* fs requests only ever print `(%8llu)`, the -t elapsed time */
+            elapsed = parseElapsed(s, sc.i + 1, close);
+            if (elapsed < 0) {
+              ok = false;
+              break;
+            }
+          } else {
+            pdu = st.strings.intern(s.slice(sc.i + 1, close).trim());
+          }
           sc.i = close + 1;
           sc.ws();
           c = sc.i < e ? s.charCodeAt(sc.i) : -1;

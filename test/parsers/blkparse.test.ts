@@ -343,16 +343,18 @@ describe('blkparse tails without a real fixture (lines written from the blkparse
       H('X', 'R') + '8 / [broken]',
       H('A', 'R') + '8 + 8 <- 8,1 9',
       H('U', 'N') + '[x]',
+      H('I', 'R') + '8 + 8 (not-a-time) [x]',
       H('Q', 'R') + '16 + 8 [ok2]',
     ].join('\n'));
     const b = src.block!;
     expect(b.length).toBe(2);
-    expect(b.originOf(1)).toBe(6);
+    expect(b.originOf(1)).toBe(7);
     expect(warnings(src)).toEqual([
       expect.stringMatching(/^2: event line with a malformed Q tail: expected `SECTOR \+ NSECT \[COMM\]`/),
       expect.stringMatching(/^3: event line with a malformed X tail: expected `SECTOR \/ NEWSECTOR \[COMM\]`/),
       expect.stringMatching(/^4: event line with a malformed A tail: expected `SECTOR \+ NSECT <- \(MAJ,MIN\) SECTOR`/),
       expect.stringMatching(/^5: event line with a malformed U tail: expected `\[COMM\] DEPTH`/),
+      expect.stringMatching(/^6: event line with a malformed I tail: .*got "8 \+ 8 \(not-a-time\) \[x\]"$/),
     ]);
   });
 
