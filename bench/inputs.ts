@@ -20,18 +20,20 @@ export function fixture(...parts: string[]): Uint8Array {
 }
 
 /**
- * Binary blk_io_trace records replicated; the 64-bit `time` field (offset 16)
+ * Binary blk_io_trace records replicated; the 64-bit `time` field (offset 8)
  * of every record of copy k is shifted by k * (span + 1 ms). Little-endian
  * files only (the fixtures are); records are walked by their pdu_len.
  */
 export function replicateBinary(src: Uint8Array, target = TARGET_BYTES): Uint8Array {
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  // Records are not strictly time-ordered in a file (ftrace writes per-CPU
+  // pages), so the span is max - min, not last - first.
   let first = -1n;
   let last = 0n;
   for (let o = 0; o + 48 <= src.length; ) {
-    const t = dv.getBigUint64(o + 16, true);
-    if (first < 0n) first = t;
-    last = t;
+    const t = dv.getBigUint64(o + 8, true);
+    if (first < 0n || t < first) first = t;
+    if (t > last) last = t;
     o += 48 + dv.getUint16(o + 46, true);
   }
   const shift = last - first + 1_000_000n;
@@ -44,7 +46,7 @@ export function replicateBinary(src: Uint8Array, target = TARGET_BYTES): Uint8Ar
     const add = shift * BigInt(k);
     for (let o = 0; o + 48 <= src.length; ) {
       const at = base + o;
-      odv.setBigUint64(at + 16, odv.getBigUint64(at + 16, true) + add, true);
+      odv.setBigUint64(at + 8, odv.getBigUint64(at + 8, true) + add, true);
       o += 48 + dv.getUint16(o + 46, true);
     }
   }

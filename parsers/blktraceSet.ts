@@ -249,8 +249,8 @@ function permuteStore(s: BlockEventStore, order: Uint32Array): void {
   s.pid = u32(s.pid);
   s.seq = u32(s.seq);
   s.comm = u32(s.comm);
-  s.device = u16(s.device);
-  s.cpu = u16(s.cpu);
+  s.device = s.device instanceof Uint8Array ? u8(s.device) : u16(s.device);
+  s.cpu = s.cpu instanceof Uint8Array ? u8(s.cpu) : u16(s.cpu);
   s.rwbs = u16(s.rwbs);
   s.action = u8(s.action);
   s.extraEvent = ev;

@@ -30,10 +30,12 @@ export function devName(key: number): string {
 }
 
 /**
- * Columnar block-event store: 39 bytes per event in its dense columns
- * (time 8, sector 8, nSectors 4, pid 4, seq 4, comm 4, device 2, cpu 2,
- * rwbs 2, action 1); errors, unplug depths, split points and remap sources
+ * Columnar block-event store: 37 bytes per event in its dense columns
+ * (time 8, sector 8, nSectors 4, pid 4, seq 4, comm 4, rwbs 2, device 1,
+ * cpu 1, action 1); errors, unplug depths, split points and remap sources
  * live in a sparse side table, source line numbers in a run-length table.
+ * `device` and `cpu` start as bytes and widen to u16 the moment a trace has a
+ * 257th device or a CPU above 255, so the common case pays one byte each.
  */
 export class BlockEventStore {
   length = 0;
@@ -45,9 +47,10 @@ export class BlockEventStore {
   seq = new Uint32Array(0);
   /** Index into `strings` (0 = unknown, printed by blkparse as `(null)`). */
   comm = new Uint32Array(0);
-  /** Index into `devices`. */
-  device = new Uint16Array(0);
-  cpu = new Uint16Array(0);
+  /** Index into `devices` (u8 until a 257th device appears, then u16). */
+  device: Uint8Array | Uint16Array = new Uint8Array(0);
+  /** u8 until a CPU number above 255 appears, then u16. */
+  cpu: Uint8Array | Uint16Array = new Uint8Array(0);
   /** Index into `rwbsTable`. */
   rwbs = new Uint16Array(0);
   action = new Uint8Array(0);
@@ -78,6 +81,7 @@ export class BlockEventStore {
       i = this.devices.length;
       this.devices.push(key);
       this.deviceIndex.set(key, i);
+      if (i === 256 && this.device instanceof Uint8Array) this.device = widen(this.device);
     }
     return i;
   }
@@ -96,8 +100,8 @@ export class BlockEventStore {
     this.pid = grow(Uint32Array, this.pid, n);
     this.seq = grow(Uint32Array, this.seq, n);
     this.comm = grow(Uint32Array, this.comm, n);
-    this.device = grow(Uint16Array, this.device, n);
-    this.cpu = grow(Uint16Array, this.cpu, n);
+    this.device = this.device instanceof Uint8Array ? grow(Uint8Array, this.device, n) : grow(Uint16Array, this.device, n);
+    this.cpu = this.cpu instanceof Uint8Array ? grow(Uint8Array, this.cpu, n) : grow(Uint16Array, this.cpu, n);
     this.rwbs = grow(Uint16Array, this.rwbs, n);
     this.action = grow(Uint8Array, this.action, n);
   }
@@ -117,6 +121,7 @@ export class BlockEventStore {
   ): number {
     const i = this.length;
     if (i >= this.timeNs.length) this.ensure(i + 1);
+    if (cpu > 255 && this.cpu instanceof Uint8Array) this.cpu = widen(this.cpu);
     this.timeNs[i] = timeNs;
     this.device[i] = deviceIndex;
     this.cpu[i] = cpu;
@@ -212,8 +217,8 @@ export class BlockEventStore {
     this.pid = trim(this.pid, n);
     this.seq = trim(this.seq, n);
     this.comm = trim(this.comm, n);
-    this.device = trim(this.device, n);
-    this.cpu = trim(this.cpu, n);
+    this.device = this.device instanceof Uint8Array ? trim(this.device, n) : trim(this.device, n);
+    this.cpu = this.cpu instanceof Uint8Array ? trim(this.cpu, n) : trim(this.cpu, n);
     this.rwbs = trim(this.rwbs, n);
     this.action = trim(this.action, n);
     this.extraEvent = trim(this.extraEvent, this.extraCount);
@@ -236,4 +241,10 @@ export class BlockEventStore {
     for (const c of cols) n += c.byteLength;
     return n + this.strings.byteSize() + this.rwbsTable.byteSize();
   }
+}
+
+function widen(a: Uint8Array): Uint16Array {
+  const b = new Uint16Array(a.length);
+  b.set(a);
+  return b;
 }
