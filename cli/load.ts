@@ -39,8 +39,10 @@ export async function loadAll(paths: string[], opts: LoadOptions = {}): Promise<
       grouped.add(full);
       parsed.push(await loadFile(full, opts));
     }
-    if (parsed.every((s) => s.format === 'blktrace-bin')) {
-      out.push(mergeBlktraceSources(parsed));
+    // An idle CPU leaves an empty per-CPU file: it belongs to the set, adds nothing.
+    const nonEmpty = parsed.filter((s) => s.bytes > 0);
+    if (nonEmpty.length > 0 && nonEmpty.every((s) => s.format === 'blktrace-bin')) {
+      out.push(mergeBlktraceSources(nonEmpty));
     } else {
       out.push(...parsed);
     }
