@@ -38,10 +38,16 @@ export function makeBlkback(options: BlkbackOptions = {}): BackendModel {
       for (let r = 0; r < requests.length; r++) {
         const req = requests[r];
         const segs = req.segments;
-        const bad = segs.length === 0 || segs.some((s) => s.lastSect >= 8 || s.lastSect < s.firstSect);
-        const nsecTotal = segs.reduce((n, s) => n + s.lastSect - s.firstSect + 1, 0);
-        /* Reject what the backend device cannot address in its logical block size. */
-        const misaligned = req.sector % lbs !== 0 || segs.some((s) => (s.lastSect - s.firstSect + 1) % lbs !== 0);
+        /* Validation: last_sect < 8, first ≤ last; sector and every count in the device's logical block size. */
+        let bad = segs.length === 0;
+        let misaligned = req.sector % lbs !== 0;
+        let nsecTotal = 0;
+        for (const s of segs) {
+          const nsec = s.lastSect - s.firstSect + 1;
+          if (s.lastSect >= 8 || s.lastSect < s.firstSect) bad = true;
+          if (nsec % lbs !== 0) misaligned = true;
+          nsecTotal += nsec;
+        }
         if (bad || misaligned || nsecTotal === 0) {
           replies.push({ request: r, id: req.id, status: 'error', timeNs: t });
           continue;

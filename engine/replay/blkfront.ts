@@ -162,17 +162,8 @@ export class Blkfront {
       shadow.segLen.push(c.len);
       shadow.segBuf.push(c.buf);
     }
-    const mk = (segs: RingSegment[], sector: number, isIndirect: boolean): RingRequest => ({
-      id: this.freeIds.pop() ?? -1,
-      op: req.op,
-      sector,
-      segments: segs,
-      indirect: isIndirect,
-      opId,
-      requestIndex: req.index,
-    });
     if (indirect || segments.length <= BLKIF_MAX_SEGMENTS) {
-      shadow.ring.push(mk(segments, req.sector, indirect));
+      shadow.ring.push(this.ringRequest(req, opId, segments, req.sector, indirect));
     } else {
       /*
        * c004a6fe0c40 blkif_setup_extra_req: without indirect descriptors the rest goes in an extra
@@ -184,8 +175,8 @@ export class Blkfront {
       const first = segments.slice(0, BLKIF_MAX_SEGMENTS);
       const firstSectors = first.reduce((n, x) => n + x.lastSect - x.firstSect + 1, 0);
       const fixed = (BLKIF_MAX_SEGMENTS * XEN_PAGE_SIZE) / WIRE_SECTOR;
-      shadow.ring.push(mk(first, req.sector, false));
-      shadow.ring.push(mk(segments.slice(BLKIF_MAX_SEGMENTS), req.sector + fixed, false));
+      shadow.ring.push(this.ringRequest(req, opId, first, req.sector, false));
+      shadow.ring.push(this.ringRequest(req, opId, segments.slice(BLKIF_MAX_SEGMENTS), req.sector + fixed, false));
       if (firstSectors !== fixed) {
         shadow.hazards.push({
           kind: 'sector-gap',
@@ -196,6 +187,11 @@ export class Blkfront {
       }
     }
     return shadow;
+  }
+
+  /** blkif_ring_get_request: a shadow id from the free list and the request it will carry. */
+  private ringRequest(req: BlockRequest, opId: number, segments: RingSegment[], sector: number, indirect: boolean): RingRequest {
+    return { id: this.freeIds.pop() ?? -1, op: req.op, sector, segments, indirect, opId, requestIndex: req.index };
   }
 
   /**
