@@ -1,6 +1,12 @@
 /** Process entry: writes through stdout/stderr, keeps the exit code. */
 import { main } from './main';
 
+// `sectorscope convert ... | head`: a closed pipe ends the output, it is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 const io = {
   out: (s: string) => {
     process.stdout.write(s + '\n');
