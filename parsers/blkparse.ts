@@ -441,6 +441,7 @@ export class BlkparseTextParser implements ChunkParser {
   private rareTail(s: string, a: number, e: number, lineNo: number): void {
     const sc = this.scan;
     const st = this.store;
+    const tail = sc.i;
     const action = sc.action;
     let sector = 0;
     let nsect = 0;
@@ -652,7 +653,7 @@ export class BlkparseTextParser implements ChunkParser {
       this.unparsed++;
       this.diags.add(
         'warning',
-        `event line with a malformed ${String.fromCharCode(...actionChars(action))} tail: expected ${TAILS[action] ?? 'a tail'} after the rwbs, got ${excerpt(s, sc.rwbsEnd, e)}`,
+        `event line with a malformed ${String.fromCharCode(...actionChars(action))} tail: expected ${TAILS[action] ?? 'a tail'} after the rwbs, got ${excerpt(s, tail, e)}`,
         { line: lineNo },
       );
       return;
@@ -661,6 +662,10 @@ export class BlkparseTextParser implements ChunkParser {
     if (sc.i < e) {
       this.diags.add('warning', `unexpected text after the event (annotation?), event kept: ${excerpt(s, sc.i, e)}`, { line: lineNo });
     }
+    /* The kernel logs a split with the bytes of the piece cut off (bio_split →
+     * trace_block_split(split, bio->bi_iter.bi_sector)), which blkparse does not
+     * print; it is exactly NEW - SECTOR, so every format carries the same count. */
+    if (splitTo > sector && nsect === 0) nsect = splitTo - sector;
     const ev = this.pushEvent(s, lineNo, sector, nsect, comm);
     if (hasErr && err !== 0) st.addExtra(ev, ExtraKind.Error, err);
     if (depth >= 0) st.addExtra(ev, ExtraKind.UnplugDepth, depth);

@@ -555,20 +555,22 @@ describe('blkparse robustness', () => {
       '\u0000\uFFFD garbage ((( [[[ ' + '9,'.repeat(100),
     ].join('\n') + '\n';
     const make = (n: number) => enc.encode(unit.repeat(n));
-    const time = (bytes: Uint8Array) => {
-      let best = Infinity;
-      for (let r = 0; r < 3; r++) {
-        const t0 = performance.now();
-        parse(bytes, 1 << 16);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
+    const once = (bytes: Uint8Array) => {
+      const t0 = performance.now();
+      parse(bytes, 1 << 16);
+      return performance.now() - t0;
     };
     const one = make(400);
     const two = make(800);
-    time(one);
-    const t1 = time(one);
-    const t2 = time(two);
+    once(one);
+    once(two);
+    // interleaved best-of-5, so that a burst of load on a shared machine hits both sizes
+    let t1 = Infinity;
+    let t2 = Infinity;
+    for (let r = 0; r < 5; r++) {
+      t1 = Math.min(t1, once(one));
+      t2 = Math.min(t2, once(two));
+    }
     expect(t2).toBeLessThan(3 * t1 + 30);
   });
 });
