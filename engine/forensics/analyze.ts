@@ -85,10 +85,12 @@ function buildIndexes(records: IoRecord[], corr: Correlation): Map<string, Conte
     if (r.op === 'read') {
       if (!r.data || !(r.result > 0)) continue;
       const c = get(r.device);
-      for (const [b, lba] of fullSectors(r, r.result)) {
+      const first = Math.ceil(r.offset / 512) * 512;
+      for (let dev = first; dev + 512 <= r.offset + r.result; dev += 512) {
+        const b = dev - r.offset;
         if (!visibleFull(r, b)) continue;
         hashSectors(r.data, b, 1, out2);
-        c.addRead(lba, r.order, keyOf(out2[0], out2[1]), r.id, b);
+        c.addRead(dev / 512, r.order, keyOf(out2[0], out2[1]), r.id, b);
       }
       continue;
     }

@@ -47,7 +47,8 @@ export class ContentIndex {
   private bufOff = new Float64Array(0);
   /** Observation indices sorted by (lba, order, ref); built by finish(). */
   private sorted = new Uint32Array(0);
-  private readonly byHash = new Map<HashKey, number[]>();
+  private readonly byHash = new Map<HashKey, number>();
+  private nextSame = new Int32Array(0);
   private readonly unknownTime = new Set<number>();
   private finished = false;
 
@@ -90,19 +91,44 @@ export class ContentIndex {
   }
 
   finish(): void {
-    const idx = new Uint32Array(this.n);
-    for (let i = 0; i < this.n; i++) idx[i] = i;
+    const n = this.n;
     const { lba, order, ref } = this;
-    idx.sort((a, b) => lba[a] - lba[b] || order[a] - order[b] || ref[a] - ref[b] || a - b);
+    // Rank by (order, ref) first: observations usually arrive in that order already.
+    let byTime = new Uint32Array(n);
+    for (let i = 0; i < n; i++) byTime[i] = i;
+    let sortedInTime = true;
+    for (let i = 1; i < n && sortedInTime; i++) {
+      if (order[i] < order[i - 1] || (order[i] === order[i - 1] && ref[i] < ref[i - 1])) sortedInTime = false;
+    }
+    if (!sortedInTime) byTime = byTime.sort((a, b) => order[a] - order[b] || ref[a] - ref[b] || a - b);
+    // Then a numeric (comparator-free) sort on lba * n + time rank keeps time order within an LBA.
+    let maxLba = 0;
+    for (let i = 0; i < n; i++) if (lba[i] > maxLba) maxLba = lba[i];
+    const idx = new Uint32Array(n);
+    if ((maxLba + 1) * n < 2 ** 52) {
+      const keys = new Float64Array(n);
+      for (let r = 0; r < n; r++) keys[r] = lba[byTime[r]] * n + r;
+      keys.sort();
+      for (let k = 0; k < n; k++) idx[k] = byTime[keys[k] % n];
+    } else {
+      const rank = new Uint32Array(n);
+      for (let r = 0; r < n; r++) rank[byTime[r]] = r;
+      for (let i = 0; i < n; i++) idx[i] = i;
+      idx.sort((a, b) => lba[a] - lba[b] || rank[a] - rank[b]);
+    }
     this.sorted = idx;
+    // Content → observations: first index per hash, further ones chained (no per-hash arrays).
     this.byHash.clear();
-    for (let k = 0; k < this.n; k++) {
+    this.nextSame = new Int32Array(n).fill(-1);
+    const lastOf = new Map<HashKey, number>();
+    for (let k = 0; k < n; k++) {
       const i = idx[k];
       if (this.kind[i] === ObsKind.WriteUnknown || this.hash[i] === ZERO_SECTOR_KEY) continue;
       const h = this.hash[i];
-      let list = this.byHash.get(h);
-      if (!list) this.byHash.set(h, (list = []));
-      if (list.length < 64) list.push(i);
+      const last = lastOf.get(h);
+      if (last === undefined) this.byHash.set(h, i);
+      else this.nextSame[last] = i;
+      lastOf.set(h, i);
     }
     this.finished = true;
   }
@@ -152,6 +178,12 @@ export class ContentIndex {
    * LBA was known to hold when this I/O started. null when none.
    */
   before(lba: number, order: number, ref: number): Observation | null {
+    const i = this.beforeIdx(lba, order, ref);
+    return i < 0 ? null : this.obs(i);
+  }
+
+  /** Allocation-free form of before(). */
+  beforeIdx(lba: number, order: number, ref: number): number {
     this.ensure();
     let best = -1;
     for (let k = this.lowerBound(lba); k < this.n; k++) {
@@ -160,11 +192,34 @@ export class ContentIndex {
       if (this.order[i] < order || (this.order[i] === order && this.ref[i] < ref)) best = i;
       else break;
     }
-    return best < 0 ? null : this.obs(best);
+    return best;
+  }
+
+  kindAt(i: number): ObsKind {
+    return this.kind[i] as ObsKind;
+  }
+  hashAt(i: number): HashKey {
+    return this.hash[i];
+  }
+  refAt(i: number): number {
+    return this.ref[i];
+  }
+
+  /** True when no observation of `lba` exists at all (fast exit for the hot path). */
+  hasAny(lba: number): boolean {
+    this.ensure();
+    const k = this.lowerBound(lba);
+    return k < this.n && this.lba[this.sorted[k]] === lba;
   }
 
   /** The latest write (known or unknown content) of `lba` strictly before (order, ref), or null. */
   lastWriteBefore(lba: number, order: number, ref: number): Observation | null {
+    const i = this.lastWriteIdx(lba, order, ref);
+    return i < 0 ? null : this.obs(i);
+  }
+
+  /** Allocation-free form of lastWriteBefore: an observation index or -1 (read it with kindAt/hashAt/...). */
+  lastWriteIdx(lba: number, order: number, ref: number): number {
     this.ensure();
     let best = -1;
     for (let k = this.lowerBound(lba); k < this.n; k++) {
@@ -173,16 +228,15 @@ export class ContentIndex {
       if (!(this.order[i] < order || (this.order[i] === order && this.ref[i] < ref))) break;
       if (this.kind[i] !== ObsKind.Read) best = i;
     }
-    return best < 0 ? null : this.obs(best);
+    return best;
   }
 
   /** LBAs other than `exclude` known (read or written) to hold content `hash`; zero sectors never match. */
   lbasWith(hash: HashKey, exclude: number): number[] {
     this.ensure();
-    const list = this.byHash.get(hash);
-    if (!list) return [];
     const out: number[] = [];
-    for (const i of list) {
+    let i = this.byHash.get(hash) ?? -1;
+    for (let steps = 0; i >= 0 && steps < 256; steps++, i = this.nextSame[i]) {
       const l = this.lba[i];
       if (l !== exclude && !out.includes(l)) out.push(l);
     }

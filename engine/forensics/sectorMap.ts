@@ -15,7 +15,7 @@ import type { Evidence } from './findings';
 import { hashPiece, hashSectors, isZero, keyOf, ZERO_SECTOR_KEY, type HashKey } from './hash';
 import type { SectorSource } from './image';
 import type { IoRecord } from './io';
-import { layoutLba, readStamp, type StampLayout } from './stamps';
+import { layoutLba, newStampReading, readStampInto, type StampLayout } from './stamps';
 import { recognize, type StructureEvidence } from './structures';
 
 export type Verdict =
@@ -70,14 +70,6 @@ export interface SectorMapContext {
   records: IoRecord[];
 }
 
-interface ChunkVerdict {
-  verdict: Verdict;
-  sourceLba: number | null;
-  sourceByte: number | null;
-  strength: 'strong' | 'weak';
-  evidence: Evidence[];
-}
-
 const hashOut = new Uint32Array(2);
 
 function fullHash(b: Uint8Array, at: number): HashKey {
@@ -107,7 +99,28 @@ function writtenBytes(ctx: SectorMapContext, w: Observation): Uint8Array | null 
   return rec.data.subarray(w.bufOffset, w.bufOffset + 512);
 }
 
-/** Where else could these bytes have come from? Strongest evidence first. */
+/**
+ * One chunk's verdict. Runs twice for the first chunk of a run: once without
+ * evidence (`ev` null: the hot path, no allocation) and, when the verdict
+ * starts a new run, again with `ev` to record why.
+ */
+interface Verdict1 {
+  verdict: Verdict;
+  sourceLba: number; // NaN = none
+  sourceByte: number; // NaN = none
+  strong: boolean;
+}
+
+const stamp = newStampReading();
+
+function set(out: Verdict1, verdict: Verdict, strong: boolean, srcLba = NaN, srcByte = NaN): void {
+  out.verdict = verdict;
+  out.strong = strong;
+  out.sourceLba = srcLba;
+  out.sourceByte = srcByte;
+}
+
+/** Where else could these bytes have come from? Strongest evidence first. Sets out.sourceLba/Byte/strong; false when unknown. */
 function identifySource(
   ctx: SectorMapContext,
   d: Uint8Array,
@@ -116,51 +129,83 @@ function identifySource(
   full: boolean,
   hash: HashKey,
   lba: number,
-  ev: Evidence[],
-): { lba: number; byte: number | null; strong: boolean } | null {
-  const st = readStamp(d, at, vis);
-  if (st && st.contiguous) {
-    ev.push({ kind: 'stamp', text: `stamp units ${st.prefix}= name device byte ${st.srcByte} (LBA ${Math.floor(st.srcByte / 512)} + ${st.srcByte % 512})` });
-    return { lba: Math.floor(st.srcByte / 512), byte: st.srcByte, strong: true };
+  ev: Evidence[] | null,
+  out: Verdict1,
+): boolean {
+  if (readStampInto(d, at, vis, stamp)) {
+    if (stamp.contiguous) {
+      if (ev) ev.push({ kind: 'stamp', text: `stamp units ${stamp.prefix}= name device byte ${stamp.srcByte} (LBA ${Math.floor(stamp.srcByte / 512)} + ${stamp.srcByte % 512})` });
+      out.sourceLba = Math.floor(stamp.srcByte / 512);
+      out.sourceByte = stamp.srcByte;
+      out.strong = true;
+      return true;
+    }
+    if (ev) ev.push({ kind: 'stamp', text: `stamp units from more than one source (first names byte ${stamp.srcByte}, breaks at chunk byte ${stamp.breakAt})` });
   }
-  if (st) ev.push({ kind: 'stamp', text: `stamp units from more than one source (first names byte ${st.srcByte}, breaks at chunk byte ${st.breakAt})` });
   if (full && ctx.layout) {
     const v = layoutLba(ctx.layout, d, at);
     if (Number.isFinite(v)) {
-      ev.push({ kind: 'layout', text: `${ctx.layout.kind} sector number at offset ${ctx.layout.offset} says LBA ${v}` });
-      return { lba: v, byte: null, strong: true };
+      if (ev) ev.push({ kind: 'layout', text: `${ctx.layout.kind} sector number at offset ${ctx.layout.offset} says LBA ${v}` });
+      out.sourceLba = v;
+      out.strong = true;
+      return true;
     }
   }
-  if (full) {
-    const s = recognize(d, at);
-    if (s && Number.isFinite(s.impliedLba) && s.strength !== 'weak') {
-      ev.push({ kind: 'structure', text: s.detail });
-      return { lba: s.impliedLba, byte: null, strong: s.strength === 'strong' };
-    }
-    if (hash !== ZERO_SECTOR_KEY) {
-      const others = ctx.index.lbasWith(hash, lba);
-      if (others.length > 0) {
-        ev.push({ kind: 'trace-content', text: `identical to the content the trace shows for LBA ${others.slice(0, 4).join(', ')}` });
-        return { lba: others[0], byte: null, strong: false };
-      }
-      const img = ctx.image;
-      if (img) {
-        // Bounded neighbourhood search in the image (displacements of up to 64 sectors, and the label area).
-        const cands: number[] = [];
-        for (let k = 1; k <= 64; k++) cands.push(lba - k, lba + k);
-        for (let k = 0; k < 34; k++) cands.push(k);
-        for (const c of cands) {
-          if (c < 0 || c === lba || c >= img.sectorCount) continue;
-          const b = img.readSectors(c, 1);
-          if (b && fullHash(b, 0) === hash) {
-            ev.push({ kind: 'image', text: `identical to LBA ${c} of the reference image` });
-            return { lba: c, byte: null, strong: true };
-          }
-        }
+  if (!full) return false;
+  const s = recognize(d, at);
+  if (s && Number.isFinite(s.impliedLba) && s.strength !== 'weak') {
+    if (ev) ev.push({ kind: 'structure', text: s.detail });
+    out.sourceLba = s.impliedLba;
+    out.strong = s.strength === 'strong';
+    return true;
+  }
+  if (hash === ZERO_SECTOR_KEY) return false;
+  const others = ctx.index.lbasWith(hash, lba);
+  if (others.length > 0) {
+    if (ev) ev.push({ kind: 'trace-content', text: `identical to the content the trace shows for LBA ${others.slice(0, 4).join(', ')}` });
+    out.sourceLba = others[0];
+    out.strong = false;
+    return true;
+  }
+  const img = ctx.image;
+  if (img) {
+    // Bounded neighbourhood search in the image (displacements of up to 64 sectors, and the label area).
+    for (let k = -64; k <= 64 + 34; k++) {
+      const c = k <= 64 ? lba + k : k - 65;
+      if (c < 0 || c === lba || c >= img.sectorCount) continue;
+      const b = img.readSectors(c, 1);
+      if (b && fullHash(b, 0) === hash) {
+        if (ev) ev.push({ kind: 'image', text: `identical to LBA ${c} of the reference image` });
+        out.sourceLba = c;
+        out.strong = true;
+        return true;
       }
     }
   }
-  return null;
+  return false;
+}
+
+/** Records a verdict; a chunk not fully shown is never 'correct'. */
+function finish(
+  out: Verdict1,
+  complete: boolean,
+  ev: Evidence[] | null,
+  rec: IoRecord,
+  vis: number,
+  len: number,
+  verdict: Verdict,
+  strong: boolean,
+  srcLba = NaN,
+  srcByte = NaN,
+): void {
+  if (!complete) {
+    if (verdict === 'correct') {
+      verdict = 'unverifiable';
+      strong = false;
+    }
+    if (ev) ev.push({ kind: 'truncation', text: `the trace shows ${vis} of these ${len} bytes`, ref: ref(rec) });
+  }
+  set(out, verdict, strong, srcLba, srcByte);
 }
 
 function classifyChunk(
@@ -170,116 +215,120 @@ function classifyChunk(
   inSector: number,
   len: number,
   bufOff: number,
-): ChunkVerdict {
+  precomputed: HashKey,
+  ev: Evidence[] | null,
+  out: Verdict1,
+): void {
   const d = rec.data;
   const vis = d ? visibleLen(rec.shown, bufOff, len) : 0;
-  const trunc: Evidence = { kind: 'truncation', text: `the trace shows ${vis} of these ${len} bytes`, ref: ref(rec) };
-  if (!d || vis === 0) return { verdict: 'unverifiable', sourceLba: null, sourceByte: null, strength: 'weak', evidence: [trunc] };
   const complete = vis === len;
+  if (!d || vis === 0) return finish(out, false, ev, rec, vis, len, 'unverifiable', false);
   const full = complete && len === 512;
-  const hash = full ? fullHash(d, bufOff) : hashPiece(d, bufOff, vis);
-  const ev: Evidence[] = [];
-  const done = (verdict: Verdict, strength: 'strong' | 'weak', src: { lba: number; byte: number | null } | null = null): ChunkVerdict => {
-    if (!complete && verdict === 'correct') verdict = 'unverifiable';
-    if (!complete) ev.push(trunc);
-    return { verdict, sourceLba: src ? src.lba : null, sourceByte: src ? src.byte : null, strength, evidence: ev };
-  };
+  const hash = full ? (Number.isNaN(precomputed) ? fullHash(d, bufOff) : precomputed) : hashPiece(d, bufOff, vis);
 
   // 1. What should be there: a write shown earlier in the trace, else the reference image.
-  const lastWrite = ctx.index.lastWriteBefore(lba, rec.order, rec.id);
+  const lwi = ctx.index.lastWriteIdx(lba, rec.order, rec.id);
+  const lastWrite = lwi < 0 ? null : ctx.index.obs(lwi);
   let expected: Uint8Array | null = null;
   let expectedWhat = '';
   if (lastWrite && lastWrite.kind === ObsKind.WriteKnown) {
     expected = writtenBytes(ctx, lastWrite);
-    expectedWhat = `data written by ${ctx.records[lastWrite.ref]?.name ?? 'a write'} (io ${lastWrite.ref})`;
+    if (ev) expectedWhat = `data written by ${ctx.records[lastWrite.ref]?.name ?? 'a write'} (line ${ctx.records[lastWrite.ref]?.line ?? '?'})`;
   } else if (lastWrite && lastWrite.kind === ObsKind.WriteUnknown) {
-    ev.push({ kind: 'block-trace', text: `block request ${lastWrite.ref} wrote LBA ${lba} earlier; its data is not in the trace` });
+    if (ev) ev.push({ kind: 'block-trace', text: `a write (ref ${lastWrite.ref}) changed LBA ${lba} earlier; its data is not in the trace` });
   } else if (ctx.image && !ctx.index.changedAtUnknownTime(lba)) {
     expected = ctx.image.readSectors(lba, 1);
-    expectedWhat = `reference image ${ctx.image.label}`;
+    if (ev) expectedWhat = `reference image ${ctx.image.label}`;
   }
   if (expected && expected.length >= 512) {
+    const kind = lastWrite ? 'write' : 'image';
     if (bytesEqual(d, bufOff, expected, inSector, vis)) {
-      ev.push({ kind: lastWrite ? 'write' : 'image', text: `matches ${expectedWhat}` });
-      return done('correct', 'strong');
+      if (ev) ev.push({ kind, text: `matches ${expectedWhat}` });
+      return finish(out, complete, ev, rec, vis, len, 'correct', true);
     }
-    ev.push({ kind: lastWrite ? 'write' : 'image', text: `differs from ${expectedWhat}` });
+    if (ev) ev.push({ kind, text: `differs from ${expectedWhat}` });
     // Stale: the bytes the LBA held before the write.
-    if (lastWrite) {
-      const pre = ctx.image && !ctx.index.changedAtUnknownTime(lba) ? ctx.image.readSectors(lba, 1) : null;
+    if (lastWrite && full) {
       const preRead = ctx.index.before(lba, lastWrite.order, lastWrite.ref);
+      const pre = !preRead && ctx.image && !ctx.index.changedAtUnknownTime(lba) ? ctx.image.readSectors(lba, 1) : null;
       const preHash = preRead && preRead.kind !== ObsKind.WriteUnknown ? preRead.hash : pre ? fullHash(pre, 0) : NaN;
-      if (full && preHash === hash) {
-        ev.push({ kind: 'write', text: 'equals what the LBA held before that write' });
-        return done('stale', 'strong', { lba, byte: lba * 512 });
+      if (preHash === hash) {
+        if (ev) ev.push({ kind: 'write', text: 'equals what the LBA held before that write' });
+        return finish(out, complete, ev, rec, vis, len, 'stale', true, lba, lba * 512);
       }
     }
-    const src = identifySource(ctx, d, bufOff, vis, full, hash, lba, ev);
-    if (src && src.lba !== lba) return done('misplaced', 'strong', src);
-    return done('stale-or-unknown', 'strong');
+    if (identifySource(ctx, d, bufOff, vis, full, hash, lba, ev, out) && out.sourceLba !== lba) {
+      return finish(out, complete, ev, rec, vis, len, 'misplaced', true, out.sourceLba, out.sourceByte);
+    }
+    return finish(out, complete, ev, rec, vis, len, 'stale-or-unknown', true);
   }
 
   // 2. No reference: self-describing content.
-  const st = readStamp(d, bufOff, vis);
   const want = lba * 512 + inSector;
-  if (st && st.contiguous) {
-    if (st.srcByte === want) {
-      ev.push({ kind: 'stamp', text: `stamp ${st.prefix}= units name this very position (LBA ${lba})` });
-      if (lastWrite && st.prefix === 'LBA') return done('changed-by-write', 'weak');
-      return done('correct', 'strong');
+  if (readStampInto(d, bufOff, vis, stamp)) {
+    const src = Math.floor(stamp.srcByte / 512);
+    if (stamp.contiguous) {
+      if (stamp.srcByte === want) {
+        if (ev) ev.push({ kind: 'stamp', text: `stamp ${stamp.prefix}= units name this very position (LBA ${lba})` });
+        if (lastWrite && stamp.prefix === 'LBA') return finish(out, complete, ev, rec, vis, len, 'changed-by-write', false);
+        return finish(out, complete, ev, rec, vis, len, 'correct', true);
+      }
+      if (ev) ev.push({ kind: 'stamp', text: `stamp ${stamp.prefix}= units name device byte ${stamp.srcByte} (LBA ${src}), expected ${want}` });
+      return finish(out, complete, ev, rec, vis, len, 'misplaced', true, src, stamp.srcByte);
     }
-    ev.push({ kind: 'stamp', text: `stamp ${st.prefix}= units name device byte ${st.srcByte} (LBA ${Math.floor(st.srcByte / 512)}), expected ${want}` });
-    return done('misplaced', 'strong', { lba: Math.floor(st.srcByte / 512), byte: st.srcByte });
-  }
-  if (st) {
-    ev.push({ kind: 'stamp', text: `stamp units from more than one source (first names byte ${st.srcByte}, breaks at chunk byte ${st.breakAt})` });
-    return done(st.srcByte === want ? 'stale-or-unknown' : 'misplaced', 'strong', st.srcByte === want ? null : { lba: Math.floor(st.srcByte / 512), byte: st.srcByte });
+    if (ev) ev.push({ kind: 'stamp', text: `stamp units from more than one source (first names byte ${stamp.srcByte}, breaks at chunk byte ${stamp.breakAt})` });
+    if (stamp.srcByte === want) return finish(out, complete, ev, rec, vis, len, 'stale-or-unknown', true);
+    return finish(out, complete, ev, rec, vis, len, 'misplaced', true, src, stamp.srcByte);
   }
   if (full && ctx.layout) {
     const v = layoutLba(ctx.layout, d, bufOff);
     if (v === lba) {
-      ev.push({ kind: 'layout', text: `${ctx.layout.kind} sector number at offset ${ctx.layout.offset} matches` });
-      return done('correct', 'strong');
+      if (ev) ev.push({ kind: 'layout', text: `${ctx.layout.kind} sector number at offset ${ctx.layout.offset} matches` });
+      return finish(out, complete, ev, rec, vis, len, 'correct', true);
     }
     if (Number.isFinite(v)) {
-      ev.push({ kind: 'layout', text: `${ctx.layout.kind} sector number at offset ${ctx.layout.offset} says LBA ${v}` });
-      return done('misplaced', 'strong', { lba: v, byte: null });
+      if (ev) ev.push({ kind: 'layout', text: `${ctx.layout.kind} sector number at offset ${ctx.layout.offset} says LBA ${v}` });
+      return finish(out, complete, ev, rec, vis, len, 'misplaced', true, v);
     }
   }
 
   // 3. Structures and what the trace saw before.
-  let structure: StructureEvidence | null = null;
-  if (full) structure = recognize(d, bufOff);
-  const prev = lastWrite ? null : ctx.index.before(lba, rec.order, rec.id);
+  const structure: StructureEvidence | null = full ? recognize(d, bufOff) : null;
+  const pi = lastWrite ? -1 : ctx.index.beforeIdx(lba, rec.order, rec.id);
+  const prev = pi < 0 ? null : ctx.index.obs(pi);
   const others = full && hash !== ZERO_SECTOR_KEY ? ctx.index.lbasWith(hash, lba) : [];
   if (structure && Number.isFinite(structure.impliedLba) && structure.impliedLba !== lba && structure.strength !== 'weak') {
-    ev.push({ kind: 'structure', text: structure.detail });
-    if (prev && prev.hash !== hash) ev.push(rereadEvidence(ctx, prev, lba));
-    if (others.includes(structure.impliedLba)) ev.push({ kind: 'trace-content', text: `identical to the content the trace shows for LBA ${structure.impliedLba}` });
-    return done('misplaced', structure.strength === 'strong' ? 'strong' : 'weak', { lba: structure.impliedLba, byte: null });
+    if (ev) {
+      ev.push({ kind: 'structure', text: structure.detail });
+      if (prev && prev.hash !== hash) ev.push(rereadEvidence(ctx, prev, lba));
+      if (others.includes(structure.impliedLba)) ev.push({ kind: 'trace-content', text: `identical to the content the trace shows for LBA ${structure.impliedLba}` });
+    }
+    return finish(out, complete, ev, rec, vis, len, 'misplaced', structure.strength === 'strong', structure.impliedLba);
   }
-  if (lastWrite) return done('changed-by-write', 'weak');
+  if (lastWrite) return finish(out, complete, ev, rec, vis, len, 'changed-by-write', false);
   if (prev && prev.kind === ObsKind.Read && full && !ctx.index.changedAtUnknownTime(lba)) {
     if (prev.hash === hash) {
-      ev.push({ kind: 'reread', text: `same content as the earlier read of LBA ${lba} (io ${prev.ref})`, ref: refOf(ctx, prev.ref) });
-      if (structure) ev.push({ kind: 'structure', text: structure.detail });
-      return done('consistent', 'weak');
+      if (ev) {
+        ev.push({ kind: 'reread', text: `same content as the earlier read of LBA ${lba} (line ${ctx.records[prev.ref]?.line ?? '?'})`, ref: refOf(ctx, prev.ref) });
+        if (structure) ev.push({ kind: 'structure', text: structure.detail });
+      }
+      return finish(out, complete, ev, rec, vis, len, 'consistent', false);
     }
-    ev.push(rereadEvidence(ctx, prev, lba));
+    if (ev) ev.push(rereadEvidence(ctx, prev, lba));
     if (others.length > 0) {
-      ev.push({ kind: 'trace-content', text: `identical to the content the trace shows for LBA ${others.slice(0, 4).join(', ')}` });
-      return done('misplaced', 'strong', { lba: others[0], byte: null });
+      if (ev) ev.push({ kind: 'trace-content', text: `identical to the content the trace shows for LBA ${others.slice(0, 4).join(', ')}` });
+      return finish(out, complete, ev, rec, vis, len, 'misplaced', true, others[0]);
     }
-    return done('stale-or-unknown', 'strong');
+    return finish(out, complete, ev, rec, vis, len, 'stale-or-unknown', true);
   }
-  if (structure && Number.isFinite(structure.impliedLba) && structure.impliedLba === lba) {
-    ev.push({ kind: 'structure', text: structure.detail });
-    return done('consistent', 'weak');
+  if (structure && structure.impliedLba === lba) {
+    if (ev) ev.push({ kind: 'structure', text: structure.detail });
+    return finish(out, complete, ev, rec, vis, len, 'consistent', false);
   }
-  if (others.length > 0) {
+  if (others.length > 0 && ev) {
     ev.push({ kind: 'trace-content', text: `identical to the content the trace shows for LBA ${others.slice(0, 4).join(', ')} (no other evidence)` });
   }
-  return done('unverifiable', 'weak');
+  return finish(out, complete, ev, rec, vis, len, 'unverifiable', false);
 }
 
 function refOf(ctx: SectorMapContext, io: number): Evidence['ref'] {
@@ -297,64 +346,72 @@ function rereadEvidence(ctx: SectorMapContext, prev: Observation, lba: number): 
   };
 }
 
-function sameRun(a: ChunkRun, v: ChunkVerdict, lba: number): boolean {
-  if (a.verdict !== v.verdict || a.lbaLast + 1 !== lba) return false;
-  const disp = v.sourceLba === null ? null : lba - v.sourceLba;
-  if (disp !== a.displacement || a.strength !== v.strength) return false;
-  // Same kinds of evidence (the texts differ per chunk).
-  const k1 = a.evidence.map((e) => e.kind).join();
-  const k2 = v.evidence.map((e) => e.kind).join();
-  return k1 === k2;
-}
-
 function emptyCounts(): Record<Verdict, number> {
   const c = {} as Record<Verdict, number>;
   for (const v of VERDICTS) c[v] = 0;
   return c;
 }
 
+const v1: Verdict1 = { verdict: 'unverifiable', sourceLba: NaN, sourceByte: NaN, strong: false };
+let hashBuf = new Uint32Array(256);
+
 /** Builds the sector map of one read with data (offset known, result > 0). */
 export function mapRead(ctx: SectorMapContext, rec: IoRecord): ReadMap {
   const returned = Math.max(0, Number.isFinite(rec.result) ? rec.result : 0);
   const runs: ChunkRun[] = [];
   const counts = emptyCounts();
-  const fullChunks = new Map<HashKey, number[]>();
+  const d = rec.data;
+  // Hash every full, fully shown device sector once (chunk boundaries at device sector boundaries).
+  const head = (512 - (rec.offset % 512)) % 512;
+  const nFull = Math.max(0, Math.floor((Math.min(returned, d ? d.length : 0) - head) / 512));
+  if (hashBuf.length < 2 * nFull) hashBuf = new Uint32Array(2 * nFull);
+  if (d && nFull > 0) hashSectors(d, head, nFull, hashBuf);
+  let firstOf: Map<HashKey, number> | null = null;
+  const duplicates: number[][] = [];
   let bufOff = 0;
   while (bufOff < returned) {
     const dev = rec.offset + bufOff;
     const lba = Math.floor(dev / 512);
     const inSector = dev - lba * 512;
     const len = Math.min(512 - inSector, returned - bufOff);
-    const v = classifyChunk(ctx, rec, lba, inSector, len, bufOff);
-    counts[v.verdict]++;
-    if (len === 512 && rec.data && visibleLen(rec.shown, bufOff, 512) === 512 && !isZero(rec.data, bufOff, 512)) {
-      const h = fullHash(rec.data, bufOff);
-      let g = fullChunks.get(h);
-      if (!g) fullChunks.set(h, (g = []));
-      g.push(bufOff);
-    }
+    const k = (bufOff - head) / 512;
+    const key = len === 512 && k >= 0 && k < nFull ? keyOf(hashBuf[2 * k], hashBuf[2 * k + 1]) : NaN;
+    classifyChunk(ctx, rec, lba, inSector, len, bufOff, key, null, v1);
+    counts[v1.verdict]++;
+    const disp = Number.isNaN(v1.sourceLba) ? null : lba - v1.sourceLba;
+    const strength = v1.strong ? 'strong' : 'weak';
     const last = runs[runs.length - 1];
-    if (last && sameRun(last, v, lba)) {
+    if (last && last.verdict === v1.verdict && last.lbaLast + 1 === lba && last.displacement === disp && last.strength === strength) {
       last.bufEnd = bufOff + len;
       last.lbaLast = lba;
     } else {
+      const ev: Evidence[] = [];
+      classifyChunk(ctx, rec, lba, inSector, len, bufOff, key, ev, v1);
       runs.push({
         bufStart: bufOff,
         bufEnd: bufOff + len,
         lbaFirst: lba,
         lbaLast: lba,
-        verdict: v.verdict,
-        sourceLba: v.sourceLba,
-        sourceByte: v.sourceByte,
-        displacement: v.sourceLba === null ? null : lba - v.sourceLba,
-        strength: v.strength,
-        evidence: v.evidence,
+        verdict: v1.verdict,
+        sourceLba: Number.isNaN(v1.sourceLba) ? null : v1.sourceLba,
+        sourceByte: Number.isNaN(v1.sourceByte) ? null : v1.sourceByte,
+        displacement: disp,
+        strength,
+        evidence: ev,
       });
+    }
+    if (!Number.isNaN(key) && key !== ZERO_SECTOR_KEY && d && !isZero(d, bufOff, 512)) {
+      if (!firstOf) firstOf = new Map();
+      const f = firstOf.get(key);
+      if (f === undefined) firstOf.set(key, bufOff);
+      else {
+        const g = duplicates.find((x) => x[0] === f);
+        if (g) g.push(bufOff);
+        else duplicates.push([f, bufOff]);
+      }
     }
     bufOff += len;
   }
-  const duplicates: number[][] = [];
-  for (const g of fullChunks.values()) if (g.length > 1) duplicates.push(g);
   if (duplicates.length > 0) markDuplicates(runs, counts, duplicates, rec.offset);
   return { io: rec.id, device: rec.device, offset: rec.offset, returned, runs, counts, duplicates };
 }

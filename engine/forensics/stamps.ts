@@ -21,6 +21,8 @@ export const UNIT = 16;
 export interface StampReading {
   /** `LBA` (pristine image) or `WRA`, `WRB`, ... (workload writes). */
   prefix: string;
+  /** The three prefix bytes packed (to reuse `prefix` without re-decoding). */
+  prefixCodes: number;
   /** Device byte offset the first byte of the piece was stamped for. */
   srcByte: number;
   /** True when every byte of the piece is the stamp rendering of one contiguous source range. */
@@ -80,10 +82,11 @@ function renderUnit(prefix: Uint8Array, sector: number, slot: number, out: Uint8
 const unitBuf = new Uint8Array(UNIT);
 
 /**
- * Reads the fixture-style stamp of `len` bytes at `start`. Returns null when
- * the piece holds no complete unit (too short, or not stamp data).
+ * Reads the fixture-style stamp of `len` bytes at `start` into `out` (no
+ * allocation: this runs once per chunk). Returns false when the piece holds
+ * no complete unit (too short, or not stamp data).
  */
-export function readStamp(b: Uint8Array, start: number, len: number): StampReading | null {
+export function readStampInto(b: Uint8Array, start: number, len: number, out: StampReading): boolean {
   let p = -1;
   let code = -1;
   const last = Math.min(UNIT - 1, len - UNIT);
@@ -94,23 +97,33 @@ export function readStamp(b: Uint8Array, start: number, len: number): StampReadi
       break;
     }
   }
-  if (p < 0) return null;
-  const prefixBytes = b.subarray(start + p, start + p + 3);
-  const prefix = String.fromCharCode(prefixBytes[0], prefixBytes[1], prefixBytes[2]);
-  const srcByte = code * UNIT - p;
+  if (p < 0) return false;
+  const c0 = b[start + p];
+  const c1 = b[start + p + 1];
+  const c2 = b[start + p + 2];
   // Walk the piece unit by unit; full units are parsed, edge pieces compared to a rendering.
   let breakAt = -1;
   let expectCode = code;
   for (let q = p; q + UNIT <= len; q += UNIT) {
-    const c = unitAt(b, start + q);
-    if (c !== expectCode || b[start + q] !== prefixBytes[0] || b[start + q + 1] !== prefixBytes[1] || b[start + q + 2] !== prefixBytes[2]) {
+    const at = start + q;
+    const slot = expectCode % 32;
+    if (slot !== 0 && q !== p) {
+      // Same sector as the previous unit: only the slot digits differ (cheap compare, no parse).
+      const pr = at - UNIT;
+      let same = b[at + 13] === C_0 + Math.floor(slot / 10) && b[at + 14] === C_0 + (slot % 10) && b[at + 15] === C_NL;
+      for (let i = 0; same && i < 13; i++) same = b[at + i] === b[pr + i];
+      if (!same) {
+        breakAt = q;
+        break;
+      }
+    } else if (unitAt(b, at) !== expectCode || b[at] !== c0 || b[at + 1] !== c1 || b[at + 2] !== c2) {
       breakAt = q;
       break;
     }
     expectCode++;
   }
   if (breakAt < 0) {
-    // Leading partial unit [0, p) and trailing partial unit.
+    const prefixBytes = b.subarray(start + p, start + p + 3);
     if (p > 0) {
       const prev = code - 1;
       if (prev < 0) breakAt = 0;
@@ -135,7 +148,24 @@ export function readStamp(b: Uint8Array, start: number, len: number): StampReadi
       }
     }
   }
-  return { prefix, srcByte, contiguous: breakAt < 0, breakAt: breakAt < 0 ? len : breakAt };
+  if (out.prefixCodes !== (c0 << 16) + (c1 << 8) + c2) {
+    out.prefixCodes = (c0 << 16) + (c1 << 8) + c2;
+    out.prefix = String.fromCharCode(c0, c1, c2);
+  }
+  out.srcByte = code * UNIT - p;
+  out.contiguous = breakAt < 0;
+  out.breakAt = breakAt < 0 ? len : breakAt;
+  return true;
+}
+
+export function newStampReading(): StampReading {
+  return { prefix: '', prefixCodes: -1, srcByte: 0, contiguous: false, breakAt: 0 };
+}
+
+/** Allocating convenience form of readStampInto. */
+export function readStamp(b: Uint8Array, start: number, len: number): StampReading | null {
+  const out = newStampReading();
+  return readStampInto(b, start, len, out) ? out : null;
 }
 
 /** Learned sector-number layouts. */
