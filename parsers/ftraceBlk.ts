@@ -150,7 +150,9 @@ export function parseBlkAfterDevice(sink: LineSink, c: Cursor, tail: Tail, dev: 
 
   const commS = withError || action === Action.Remap ? -1 : tail.bracketStart;
   const commE = withError || action === Action.Remap ? -1 : tail.bracketEnd;
-  const i = sink.event(dev, action, rwbs, tail.hasSector ? tail.sector : 0, tail.hasCount ? tail.count : 0, commS, commE);
+  // A split's count is the piece cut off (NEW - SECTOR), as the binary record carries it.
+  const count = tail.hasCount ? tail.count : action === Action.Split && tail.newSector > tail.sector ? tail.newSector - tail.sector : 0;
+  const i = sink.event(dev, action, rwbs, tail.hasSector ? tail.sector : 0, count, commS, commE);
   if (err !== 0) store.addExtra(i, ExtraKind.Error, err);
   if (unplug) store.addExtra(i, ExtraKind.UnplugDepth, tail.after);
   if (action === Action.Split) store.addExtra(i, ExtraKind.SplitTo, tail.newSector);

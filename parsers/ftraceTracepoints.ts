@@ -143,7 +143,8 @@ export function parseTracepoint(sink: LineSink, c: Cursor, tail: Tail, ev: Trace
     }
   }
   const hasComm = !done && tail.bracketStart >= 0;
-  const n = tail.hasCount ? tail.count : 0;
+  // block_split prints no count: the piece cut off is NEW - SECTOR, as the blk tracer's record carries it.
+  const n = tail.hasCount ? tail.count : shape === Shape.Split && tail.newSector > tail.sector ? tail.newSector - tail.sector : 0;
   const i = sink.event(dev, ev.action, rwbs, tail.hasSector ? tail.sector : 0, n, hasComm ? tail.bracketStart : -1, hasComm ? tail.bracketEnd : -1);
   if (err !== 0) store.addExtra(i, ExtraKind.Error, err);
   if (shape === Shape.Unplug) store.addExtra(i, ExtraKind.UnplugDepth, tail.after);
