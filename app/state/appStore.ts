@@ -1,0 +1,63 @@
+/**
+ * The app-wide store: what is loaded, the analysis, and the one selection
+ * that links every view. Views subscribe with narrow selectors
+ * (`useAppStore((s) => s.selection.readId)`); per-view state such as zoom
+ * lives in each view's own store instance.
+ */
+import { create } from 'zustand';
+import type { AnalysisResult } from '../../engine/forensics/analyze';
+import type { LoadedSource, TimelineColumns } from '../worker/protocol';
+
+export type Variant = 'a' | 'b' | 'c' | 'd' | 'e';
+export type ThemeSetting = 'system' | 'light' | 'dark';
+
+export interface LoadProgress {
+  jobId: number;
+  file: string;
+  bytesRead: number;
+  bytesTotal: number;
+  events: number;
+  phase: string;
+}
+
+export interface Selection {
+  /** IoRecord id of the selected read (AnalysisResult.records[].id). */
+  readId: number | null;
+  findingId: number | null;
+  /** Buffer offset of the selected 512-byte chunk of the selected read. */
+  chunk: number | null;
+  /** Brushed time range in ns on the timeline's clock. */
+  timeRange: [number, number] | null;
+}
+
+export interface AppState {
+  sources: LoadedSource[];
+  analysis: AnalysisResult | null;
+  timeline: TimelineColumns | null;
+  /** Set when the page shows a shared report (read-only, no traces). */
+  sharedReport: boolean;
+  progress: LoadProgress | null;
+  /** User-facing load errors, in the taxonomy of the issue (unrecognized, corrupt at N, too large, dropped). */
+  errors: string[];
+  selection: Selection;
+  variant: Variant;
+  theme: ThemeSetting;
+  select: (patch: Partial<Selection>) => void;
+  setVariant: (v: Variant) => void;
+  setTheme: (t: ThemeSetting) => void;
+}
+
+export const useAppStore = create<AppState>((set) => ({
+  sources: [],
+  analysis: null,
+  timeline: null,
+  sharedReport: false,
+  progress: null,
+  errors: [],
+  selection: { readId: null, findingId: null, chunk: null, timeRange: null },
+  variant: 'b',
+  theme: 'system',
+  select: (patch) => set((s) => ({ selection: { ...s.selection, ...patch } })),
+  setVariant: (variant) => set({ variant }),
+  setTheme: (theme) => set({ theme }),
+}));
