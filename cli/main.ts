@@ -10,6 +10,7 @@ import type { FormatId, ParsedSource } from '../parsers/model/source';
 import { summarize } from '../parsers/summary';
 import { writeBlkparseEvents } from '../parsers/writeBlkparse';
 import { loadAll } from './load';
+import { cmdReplay, ReplayUsage } from './replayCmd';
 
 export class UsageError extends Error {}
 
@@ -18,6 +19,12 @@ const USAGE = `usage:
       per source: detected format and why, counts per action/syscall, time span, devices, diagnostics
   sectorscope convert --to blkparse FILE...
       print block events in blkparse's default line format
+  sectorscope replay --variant a|b|c|d|e (--workload FILE.json | --from-strace FILE [--page-offset N[,N...]])
+                     [--image IMG] [--backend NAME] [--xenstore FILE] [--bytes-out DIR] [--json]
+      re-execute the Xen block path; per operation the requests, ring segments, grant pages and the
+      provenance of every returned byte; with --image the returned bytes and where they differ from the trace
+      variants: a zero-copy (pre-3.8)  b 0a8704a51  c d62f69185  d b7649158a0d2 scatterlist  e modern (indirect, 64K pages)
+      backends: blkback xbdback-orig xbdback-split xbdback-coalesce tapdisk ubd
 formats: strace blkparse blktrace-bin ftrace-blk ftrace-tracepoints xenstore-ls xenstore-log csv
 exit codes: 0 ok, 1 error diagnostics, 2 usage`;
 
@@ -125,6 +132,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await cmdParse(rest, io);
       case 'convert':
         return await cmdConvert(rest, io);
+      case 'replay':
+        return await cmdReplay(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -135,7 +144,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command ${cmd}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof ReplayUsage || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
       io.err(`sectorscope: ${(e as Error).message}\n${USAGE}`);
       return 2;
     }
