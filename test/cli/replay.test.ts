@@ -13,12 +13,19 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-/** The blog disk: LBA 0 and 1 as parted's first two reads returned them, zeros elsewhere. */
+/**
+ * The blog disk: LBA 1 as parted's read at 512 returned it (the GPT header); LBA 0 is the protective
+ * MBR, which the trace shows only where the corrupted 16 KiB read carried it (buffer [3584, 4096)).
+ */
 function blogSetup(): { dir: string; image: string; workload: string; observed: Uint8Array } {
   const s = parseStraceText(readInput(fixturePath('blog-parted-xvdb', 'blog.strace.txt')), 'blog').syscalls!;
   const reads = [...Array(s.length).keys()].filter((i) => s.nameOf(i) === 'read');
   const disk = new Uint8Array(64 * 512);
-  for (const i of reads) if (s.length_[i] === 512 && s.offset[i] < 1024) disk.set(s.bytesOf(i), s.offset[i]);
+  const last = s.bytesOf(reads[reads.length - 1]);
+  disk.set(last.subarray(3584, 4096), 0);
+  for (const i of reads) if (s.length_[i] === 512 && s.offset[i] === 512) disk.set(s.bytesOf(i), 512);
+  expect(disk[510]).toBe(0x55);
+  expect(new TextDecoder().decode(disk.subarray(512, 520))).toBe('EFI PART');
   const dir = mkdtempSync(join(tmpdir(), 'sectorscope-replay-'));
   const image = join(dir, 'blog.img');
   writeFileSync(image, disk);
@@ -33,7 +40,7 @@ function blogSetup(): { dir: string; image: string; workload: string; observed: 
       ],
     }),
   );
-  return { dir, image, workload, observed: s.bytesOf(reads[reads.length - 1]) };
+  return { dir, image, workload, observed: last };
 }
 
 describe('sectorscope replay', () => {
