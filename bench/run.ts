@@ -33,7 +33,6 @@ function timeParse(name: string, bytes: Uint8Array, parse: (b: Uint8Array, n: st
   let best = Infinity;
   let src: ParsedSource | null = null;
   for (let r = 0; r < runs; r++) {
-    src = null;
     gc();
     const t = performance.now();
     src = parse(bytes, name);
