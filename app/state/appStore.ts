@@ -7,6 +7,7 @@
 import { create } from 'zustand';
 import type { AnalysisResult } from '../../engine/forensics/analyze';
 import type { LoadedSource, TimelineColumns } from '../worker/protocol';
+import type { Report } from '../share/report';
 
 export type Variant = 'a' | 'b' | 'c' | 'd' | 'e';
 export type ThemeSetting = 'system' | 'light' | 'dark';
@@ -42,9 +43,21 @@ export interface AppState {
   selection: Selection;
   variant: Variant;
   theme: ThemeSetting;
+  /** The shared report on screen (read-only, no traces); set together with sharedReport. */
+  report: Report | null;
+  /** Why a shared link or report file could not be opened (text only, never markup). */
+  reportError: string | null;
+  /** Anatomy replay page offset of the selected read's buffer (null: known address or hypothesis). */
+  pageOffset: number | null;
+  /** The analysis worker, for on-demand byte requests (HexCompare); set by whoever creates it. */
+  worker: Worker | null;
   select: (patch: Partial<Selection>) => void;
   setVariant: (v: Variant) => void;
   setTheme: (t: ThemeSetting) => void;
+  openReport: (r: Report) => void;
+  setReportError: (message: string | null) => void;
+  setPageOffset: (pageOffset: number | null) => void;
+  setWorker: (w: Worker | null) => void;
 }
 
 export const useAppStore = create<AppState>((set) => ({
@@ -60,4 +73,23 @@ export const useAppStore = create<AppState>((set) => ({
   select: (patch) => set((s) => ({ selection: { ...s.selection, ...patch } })),
   setVariant: (variant) => set({ variant }),
   setTheme: (theme) => set({ theme }),
+  report: null,
+  reportError: null,
+  pageOffset: null,
+  worker: null,
+  openReport: (report) =>
+    set({
+      report,
+      reportError: null,
+      sharedReport: true,
+      analysis: null,
+      timeline: null,
+      sources: [],
+      selection: { ...report.selection, timeRange: null },
+      variant: report.settings.variant,
+      pageOffset: report.settings.pageOffset,
+    }),
+  setReportError: (reportError) => set({ reportError }),
+  setPageOffset: (pageOffset) => set({ pageOffset }),
+  setWorker: (worker) => set({ worker }),
 }));
