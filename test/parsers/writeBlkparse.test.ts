@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBlktraceBinary } from '../../parsers/blktraceBin';
@@ -24,8 +24,24 @@ function eventLines(text: string): string[] {
   return lines.slice(0, end < 0 ? lines.length : end).filter((l) => l !== '' && !l.startsWith('Input file '));
 }
 
+/**
+ * Runs the real blkparse. Input for `-i -` comes from a regular file, not a
+ * pipe: blkparse's read batches (and with them its ordering of equal-time
+ * events) follow what each read() returns, and a pipe on a loaded machine
+ * returns short reads at random.
+ */
 function blkparse(args: string[], input?: Uint8Array): string {
-  return execFileSync('blkparse', args, { input, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (!input) return execFileSync('blkparse', args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dir = mkdtempSync(join(tmpdir(), 'blkparse-oracle-'));
+  const file = join(dir, 'in.bin');
+  writeFileSync(file, input);
+  const fd = openSync(file, 'r');
+  try {
+    return execFileSync('blkparse', args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: [fd, 'pipe', 'pipe'] });
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const FIXTURE_BINS = walk(FIXTURES).filter((p) => p.endsWith('.bin') || p.endsWith('.bin.xz'));
