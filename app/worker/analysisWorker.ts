@@ -15,6 +15,7 @@ import { HEAD_BYTES } from '../../parsers/format';
 import type { ParsedSource } from '../../parsers/model/source';
 import { SourceParser } from '../../parsers/parse';
 import { summarize } from '../../parsers/summary';
+import { answerChunk, chunkTransferables, setChunkContext } from './chunkOps';
 import { buildBlockTimeline, buildRequests, buildSyscallLanes, transferables } from './columns';
 import { EventCounter } from './eventCounter';
 import { openImage } from './imageSource';
@@ -107,6 +108,7 @@ async function load(jobId: number, files: File[], roles: FileRole[]): Promise<vo
     t = now;
   };
   const progress = new Progress(jobId);
+  setChunkContext(null);
   const { traces, image: imageFile, errors } = await classify(files, roles);
   lap('classify');
 
@@ -159,6 +161,7 @@ async function load(jobId: number, files: File[], roles: FileRole[]): Promise<vo
   const traced = sources.filter((s) => s.format !== 'unknown');
   const full: AnalysisResult = analyze({ sources: traced, image });
   lap('analyze');
+  setChunkContext({ sources: traced, image, analysis: full });
   if (cancelled.has(jobId)) throw new Cancelled();
 
   const syscalls = buildSyscallLanes(full, timeline.originNs);
@@ -183,6 +186,11 @@ async function load(jobId: number, files: File[], roles: FileRole[]): Promise<vo
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
+  if (m.type === 'chunk') {
+    const r = answerChunk(m);
+    post(r, chunkTransferables(r));
+    return;
+  }
   if (m.type === 'cancel') {
     cancelled.add(m.jobId);
     return;

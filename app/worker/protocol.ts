@@ -2,13 +2,16 @@
 import type { AnalysisResult } from '../../engine/forensics/analyze';
 import type { SourceSummary } from '../../parsers/summary';
 import type { Diagnostic } from '../../parsers/model/source';
+import type { ChunkReply, ChunkRequest } from './chunkOps';
 
 /** What a dropped file is: 'auto' sniffs the content; 'image' forces the reference-image slot. */
 export type FileRole = 'auto' | 'image';
 
 export type ToWorker =
   | { type: 'load'; jobId: number; files: File[]; roles?: FileRole[] }
-  | { type: 'cancel'; jobId: number };
+  | { type: 'cancel'; jobId: number }
+  /** Bytes of one 512-byte chunk of one read (engineer VIEWS' hex comparison, chunkOps.ts). */
+  | ChunkRequest;
 
 export interface LoadedSource {
   summary: SourceSummary;
@@ -123,5 +126,6 @@ export type FromWorker =
       /** Wall time of each phase, ms. */
       timings: Record<string, number>;
     }
+  | ChunkReply
   | { type: 'cancelled'; jobId: number }
   | { type: 'failed'; jobId: number; message: string; errors: LoadError[] };
