@@ -72,7 +72,7 @@ function* fullSectors(r: IoRecord, bytes: number): Generator<[number, number]> {
   for (let dev = first; dev + 512 <= r.offset + bytes; dev += 512) yield [dev - r.offset, dev / 512];
 }
 
-function buildIndexes(records: IoRecord[], corr: Correlation): Map<string, ContentIndex> {
+function buildIndexes(records: IoRecord[], corr: Correlation, readKeys: Map<number, Float64Array>): Map<string, ContentIndex> {
   const idx = new Map<string, ContentIndex>();
   const get = (dev: string) => {
     let c = idx.get(dev);
@@ -85,13 +85,18 @@ function buildIndexes(records: IoRecord[], corr: Correlation): Map<string, Conte
     if (r.op === 'read') {
       if (!r.data || !(r.result > 0)) continue;
       const c = get(r.device);
-      const first = Math.ceil(r.offset / 512) * 512;
-      for (let dev = first; dev + 512 <= r.offset + r.result; dev += 512) {
-        const b = dev - r.offset;
-        if (!visibleFull(r, b)) continue;
-        hashSectors(r.data, b, 1, out2);
-        c.addRead(dev / 512, r.order, keyOf(out2[0], out2[1]), r.id, b);
+      // Hash all full device sectors in one pass; mapRead reuses the result.
+      const head = (512 - (r.offset % 512)) % 512;
+      const nFull = Math.max(0, Math.floor((Math.min(r.result, r.data.length) - head) / 512));
+      const words = new Uint32Array(2 * nFull);
+      if (nFull > 0) hashSectors(r.data, head, nFull, words);
+      const keys = new Float64Array(nFull);
+      for (let k = 0; k < nFull; k++) {
+        const b = head + k * 512;
+        keys[k] = keyOf(words[2 * k], words[2 * k + 1]);
+        if (visibleFull(r, b)) c.addRead((r.offset + b) / 512, r.order, keys[k], r.id, b);
       }
+      readKeys.set(r.id, keys);
       continue;
     }
     const bytes = Number.isFinite(r.result) && r.result >= 0 ? r.result : r.length;
@@ -208,7 +213,8 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
   const records: IoRecord[] = [];
   input.sources.forEach((s, i) => extractIo(s, i, records));
   const corr = correlate({ sources: input.sources, records, anchorsText: input.anchorsText });
-  const indexes = buildIndexes(records, corr);
+  const readKeys = new Map<number, Float64Array>();
+  const indexes = buildIndexes(records, corr, readKeys);
   const layouts = learnLayouts(records);
   const imageDevice = input.image ? pickImageDevice(records, input.imageDevice) : null;
   const findings = new FindingList();
@@ -249,7 +255,7 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
     }
     if (!r.data || !(r.result > 0) || !Number.isFinite(r.offset)) continue;
     const index = indexes.get(r.device) ?? new ContentIndex();
-    const map = mapRead({ index, image: r.device === imageDevice ? input.image : null, layout: layouts.get(r.device) ?? null, records }, r);
+    const map = mapRead({ index, image: r.device === imageDevice ? input.image : null, layout: layouts.get(r.device) ?? null, records }, r, readKeys.get(r.id));
     reads.push(map);
     bytesClassified += map.returned;
     for (const v of VERDICTS) verdicts[v] += map.counts[v];

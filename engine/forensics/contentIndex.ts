@@ -47,10 +47,13 @@ export class ContentIndex {
   private bufOff = new Float64Array(0);
   /** Observation indices sorted by (lba, order, ref); built by finish(). */
   private sorted = new Uint32Array(0);
-  private readonly byHash = new Map<HashKey, number>();
+  private heads = new Int32Array(1).fill(-1);
+  private mask = 0;
   private nextSame = new Int32Array(0);
   private readonly unknownTime = new Set<number>();
   private finished = false;
+  /** Write observations (known or unknown content) held. */
+  private writes = 0;
 
   private push(kind: ObsKind, lba: number, order: number, hash: HashKey, ref: number, bufOffset: number): void {
     const i = this.n;
@@ -68,6 +71,7 @@ export class ContentIndex {
     this.hash[i] = hash;
     this.ref[i] = ref;
     this.bufOff[i] = bufOffset;
+    if (kind !== ObsKind.Read) this.writes++;
     this.n = i + 1;
     this.finished = false;
   }
@@ -117,18 +121,20 @@ export class ContentIndex {
       idx.sort((a, b) => lba[a] - lba[b] || rank[a] - rank[b]);
     }
     this.sorted = idx;
-    // Content → observations: first index per hash, further ones chained (no per-hash arrays).
-    this.byHash.clear();
+    // Content → observations: bucket heads in a typed table (a JS Map with 10^5..10^7
+    // entries dominates the cost otherwise), one chain per bucket in ascending LBA order;
+    // lookups compare the full hash.
+    let bits = 4;
+    while (1 << bits < 2 * n) bits++;
+    this.mask = (1 << bits) - 1;
+    this.heads = new Int32Array(1 << bits).fill(-1);
     this.nextSame = new Int32Array(n).fill(-1);
-    const lastOf = new Map<HashKey, number>();
-    for (let k = 0; k < n; k++) {
+    for (let k = n - 1; k >= 0; k--) {
       const i = idx[k];
       if (this.kind[i] === ObsKind.WriteUnknown || this.hash[i] === ZERO_SECTOR_KEY) continue;
-      const h = this.hash[i];
-      const last = lastOf.get(h);
-      if (last === undefined) this.byHash.set(h, i);
-      else this.nextSame[last] = i;
-      lastOf.set(h, i);
+      const b = this.hash[i] % 4294967296 & this.mask;
+      this.nextSame[i] = this.heads[b];
+      this.heads[b] = i;
     }
     this.finished = true;
   }
@@ -221,6 +227,7 @@ export class ContentIndex {
   /** Allocation-free form of lastWriteBefore: an observation index or -1 (read it with kindAt/hashAt/...). */
   lastWriteIdx(lba: number, order: number, ref: number): number {
     this.ensure();
+    if (this.writes === 0) return -1;
     let best = -1;
     for (let k = this.lowerBound(lba); k < this.n; k++) {
       const i = this.sorted[k];
@@ -235,8 +242,9 @@ export class ContentIndex {
   lbasWith(hash: HashKey, exclude: number): number[] {
     this.ensure();
     const out: number[] = [];
-    let i = this.byHash.get(hash) ?? -1;
+    let i = this.heads[hash % 4294967296 & this.mask];
     for (let steps = 0; i >= 0 && steps < 256; steps++, i = this.nextSame[i]) {
+      if (this.hash[i] !== hash) continue;
       const l = this.lba[i];
       if (l !== exclude && !out.includes(l)) out.push(l);
     }

@@ -12,7 +12,7 @@
 import type { ContentIndex, Observation } from './contentIndex';
 import { ObsKind } from './contentIndex';
 import type { Evidence } from './findings';
-import { hashPiece, hashSectors, isZero, keyOf, ZERO_SECTOR_KEY, type HashKey } from './hash';
+import { hashPiece, hashSectors, keyOf, ZERO_SECTOR_KEY, type HashKey } from './hash';
 import type { SectorSource } from './image';
 import type { IoRecord } from './io';
 import { layoutLba, newStampReading, readStampInto, type StampLayout } from './stamps';
@@ -356,7 +356,7 @@ const v1: Verdict1 = { verdict: 'unverifiable', sourceLba: NaN, sourceByte: NaN,
 let hashBuf = new Uint32Array(256);
 
 /** Builds the sector map of one read with data (offset known, result > 0). */
-export function mapRead(ctx: SectorMapContext, rec: IoRecord): ReadMap {
+export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float64Array): ReadMap {
   const returned = Math.max(0, Number.isFinite(rec.result) ? rec.result : 0);
   const runs: ChunkRun[] = [];
   const counts = emptyCounts();
@@ -364,8 +364,11 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord): ReadMap {
   // Hash every full, fully shown device sector once (chunk boundaries at device sector boundaries).
   const head = (512 - (rec.offset % 512)) % 512;
   const nFull = Math.max(0, Math.floor((Math.min(returned, d ? d.length : 0) - head) / 512));
-  if (hashBuf.length < 2 * nFull) hashBuf = new Uint32Array(2 * nFull);
-  if (d && nFull > 0) hashSectors(d, head, nFull, hashBuf);
+  const reuse = sectorKeys && sectorKeys.length === nFull;
+  if (!reuse) {
+    if (hashBuf.length < 2 * nFull) hashBuf = new Uint32Array(2 * nFull);
+    if (d && nFull > 0) hashSectors(d, head, nFull, hashBuf);
+  }
   let firstOf: Map<HashKey, number> | null = null;
   const duplicates: number[][] = [];
   let bufOff = 0;
@@ -375,7 +378,7 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord): ReadMap {
     const inSector = dev - lba * 512;
     const len = Math.min(512 - inSector, returned - bufOff);
     const k = (bufOff - head) / 512;
-    const key = len === 512 && k >= 0 && k < nFull ? keyOf(hashBuf[2 * k], hashBuf[2 * k + 1]) : NaN;
+    const key = len === 512 && k >= 0 && k < nFull ? (reuse ? sectorKeys[k] : keyOf(hashBuf[2 * k], hashBuf[2 * k + 1])) : NaN;
     classifyChunk(ctx, rec, lba, inSector, len, bufOff, key, null, v1);
     counts[v1.verdict]++;
     const disp = Number.isNaN(v1.sourceLba) ? null : lba - v1.sourceLba;
@@ -400,7 +403,7 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord): ReadMap {
         evidence: ev,
       });
     }
-    if (!Number.isNaN(key) && key !== ZERO_SECTOR_KEY && d && !isZero(d, bufOff, 512)) {
+    if (!Number.isNaN(key) && key !== ZERO_SECTOR_KEY) {
       if (!firstOf) firstOf = new Map();
       const f = firstOf.get(key);
       if (f === undefined) firstOf.set(key, bufOff);
