@@ -6,7 +6,7 @@
  */
 import { create } from 'zustand';
 import type { AnalysisResult } from '../../engine/forensics/analyze';
-import type { LoadedSource, TimelineColumns } from '../worker/protocol';
+import type { LoadedSource, LoadError, RequestColumns, TimelineColumns, XenstoreVbds } from '../worker/protocol';
 import type { Report } from '../share/report';
 
 export type Variant = 'a' | 'b' | 'c' | 'd' | 'e';
@@ -51,6 +51,17 @@ export interface AppState {
   pageOffset: number | null;
   /** The analysis worker, for on-demand byte requests (HexCompare); set by whoever creates it. */
   worker: Worker | null;
+  /** Where the current load is: nothing loaded, reading/parsing, analysing, done. */
+  loadState: 'empty' | 'parsing' | 'analyzing' | 'ready' | 'failed';
+  /** Errors of the last load with their kind (the taxonomy); `errors` holds their messages. */
+  loadErrors: LoadError[];
+  /** Block requests as columns (Requests view, queue depth). */
+  requests: RequestColumns | null;
+  xenstore: XenstoreVbds[];
+  /** Reference image of the last load. */
+  image: { name: string; sectors: number } | null;
+  /** Wall time per load phase, ms (shown in the status bar's tooltip). */
+  timings: Record<string, number>;
   select: (patch: Partial<Selection>) => void;
   setVariant: (v: Variant) => void;
   setTheme: (t: ThemeSetting) => void;
@@ -70,6 +81,12 @@ export const useAppStore = create<AppState>((set) => ({
   selection: { readId: null, findingId: null, chunk: null, timeRange: null },
   variant: 'b',
   theme: 'system',
+  loadState: 'empty',
+  loadErrors: [],
+  requests: null,
+  xenstore: [],
+  image: null,
+  timings: {},
   select: (patch) => set((s) => ({ selection: { ...s.selection, ...patch } })),
   setVariant: (variant) => set({ variant }),
   setTheme: (theme) => set({ theme }),
