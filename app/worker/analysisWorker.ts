@@ -151,6 +151,7 @@ async function load(jobId: number, files: File[], roles: FileRole[]): Promise<vo
       jobId,
       sources: sources.map((s) => ({ summary: summarize(s), diagnostics: s.diagnostics.slice(0, 200) })),
       timeline,
+      xenstore: sources.filter((s) => s.xenstore && s.xenstore.vbds.length).map((s) => ({ source: s.name, vbds: s.xenstore!.vbds })),
       errors: loadErrors,
     },
     transferables(timeline, null),

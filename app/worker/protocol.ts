@@ -2,6 +2,7 @@
 import type { AnalysisResult } from '../../engine/forensics/analyze';
 import type { SourceSummary } from '../../parsers/summary';
 import type { Diagnostic } from '../../parsers/model/source';
+import type { VbdRecord } from '../../parsers/model/xenstore';
 import type { ChunkReply, ChunkRequest } from './chunkOps';
 
 /** What a dropped file is: 'auto' sniffs the content; 'image' forces the reference-image slot. */
@@ -12,6 +13,12 @@ export type ToWorker =
   | { type: 'cancel'; jobId: number }
   /** Bytes of one 512-byte chunk of one read (engineer VIEWS' hex comparison, chunkOps.ts). */
   | ChunkRequest;
+
+/** Virtual block devices one xenstore source describes. */
+export interface XenstoreVbds {
+  source: string;
+  vbds: VbdRecord[];
+}
 
 export interface LoadedSource {
   summary: SourceSummary;
@@ -113,7 +120,7 @@ export interface LoadError {
 export type FromWorker =
   | { type: 'progress'; jobId: number; file: string; bytesRead: number; bytesTotal: number; events: number; phase: LoadPhase }
   /** Parsing done: the block lanes can be drawn while the analysis runs. */
-  | { type: 'parsed'; jobId: number; sources: LoadedSource[]; timeline: TimelineColumns; errors: LoadError[] }
+  | { type: 'parsed'; jobId: number; sources: LoadedSource[]; timeline: TimelineColumns; xenstore: XenstoreVbds[]; errors: LoadError[] }
   | {
       type: 'loaded';
       jobId: number;
