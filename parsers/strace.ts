@@ -36,7 +36,7 @@ export const straceFormat: FormatSpec = {
   create: (name: string) => new StraceParser(name),
 };
 
-/** Text is decoded per pushed chunk; 1 MiB keeps each decoded string small and cache-friendly. */
+/** Pushed 1 MiB at a time: the splitter decodes newline-aligned runs of up to 64 KiB of each. */
 const CHUNK = 1 << 20;
 
 /** Parses a whole in-memory strace text (results do not depend on the chunking). */

@@ -14,7 +14,7 @@ import { own } from './own';
 import { DATA_PRESENT, DATA_TRUNCATED, SegKind, type SyscallStore } from '../model/syscalls';
 import { BytePool } from '../model/columns';
 import { fieldIndex, ItemList, num, parseNumber, parseWholeNumber, scanList, skipDecoration } from './args';
-import { decoded, decodeInto, decodePath, DecodeStatus } from './cstring';
+import { decoded, decodeInto, decodeMappedInto, decodePath, DecodeStatus } from './cstring';
 import { AioTracker } from './aio';
 import { FdTables, type OpenFile } from './fdTable';
 import { O_APPEND, O_CREAT, O_DIRECT, O_TRUNC, O_WRONLY, parseOpenFlags } from './flags';
@@ -164,11 +164,26 @@ export class CallDecoder {
   private s = '';
   private line = 0;
   private pid = 0;
+  /** Bytes behind `s` (s[i] is raw[rawBase + i]) for the current call, or null. */
+  private raw: Uint8Array | null = null;
+  private rawBase = 0;
+  private nextRaw: Uint8Array | null = null;
+  private nextRawBase = 0;
 
   constructor(
     readonly store: SyscallStore,
     private readonly sink: CallSink,
   ) {}
+
+  /**
+   * Declares that the text of the next decode() call is the bytes
+   * raw[base + i] one to one (ByteLineSplitter.raw), so that string
+   * arguments are decoded from the bytes. Applies to that call only.
+   */
+  mapBytes(raw: Uint8Array | null, base: number): void {
+    this.nextRaw = raw;
+    this.nextRawBase = base;
+  }
 
   /**
    * Decodes the syscall text in s[from, end) (the line without its leader and
@@ -186,6 +201,9 @@ export class CallDecoder {
     line: number,
     argsKnown = true,
   ): Decode {
+    this.raw = this.nextRaw;
+    this.rawBase = this.nextRawBase;
+    this.nextRaw = null;
     let p = from;
     while (p < end && isWordChar(s.charCodeAt(p))) p++;
     if (p === from || p >= end || s.charCodeAt(p) !== 40) return Decode.NotACall;
@@ -445,7 +463,8 @@ export class CallDecoder {
   private decodeString(a: number, b: number): number {
     const s = this.s;
     const pool = this.store.data;
-    const n = decodeInto(s, a, b, pool, true);
+    const raw = this.raw;
+    const n = raw ? decodeMappedInto(raw, this.rawBase, s, a, b, pool, true) : decodeInto(s, a, b, pool, true);
     if (decoded.status !== DecodeStatus.Ok) {
       this.lastTruncated = true;
       this.sink.error(

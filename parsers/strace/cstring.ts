@@ -24,6 +24,27 @@ const HEX_PAIR = new Int16Array(128 * 128).fill(-1);
   }
 }
 
+/**
+ * Byte value of `HH` for the two digit bytes read as one little-endian u16
+ * (second digit << 8 | first digit); -1 when either is no hex digit.
+ */
+const HEX_LE = new Int16Array(256 * 256).fill(-1);
+for (let a = 0; a < 128; a++) for (let b = 0; b < 128; b++) HEX_LE[(b << 8) | a] = HEX_PAIR[(a << 7) | b];
+/** `\x` read as a little-endian u16. */
+const BACKSLASH_X = 0x785c;
+
+let viewOf: Uint8Array | null = null;
+let view: DataView | null = null;
+
+/** A DataView of `raw` (cached: the splitter hands the same buffer for many lines). */
+function dataView(raw: Uint8Array): DataView {
+  if (raw !== viewOf) {
+    viewOf = raw;
+    view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  }
+  return view!;
+}
+
 /** Byte value of the single-letter escapes strace can print (\a \b kept for hand-made logs). */
 const SIMPLE = new Int16Array(128).fill(-1);
 SIMPLE[110] = 10; // \n
@@ -64,7 +85,70 @@ export const decoded = {
  * says what went wrong.
  */
 export function decodeInto(s: string, from: number, end: number, pool: BytePool, quoted: boolean): number {
+  const start = pool.length;
+  decodeRun(s, quoted ? from + 1 : from, end, pool, quoted);
+  return pool.length - start;
+}
+
+/**
+ * decodeInto for a text whose characters are the bytes raw[base + i] (see
+ * ByteLineSplitter.raw): the hot `\xHH` runs and plain characters are read
+ * from the bytes, which is much faster than charCodeAt; anything else is
+ * decoded from the text. Results are identical to decodeInto.
+ */
+export function decodeMappedInto(raw: Uint8Array, base: number, s: string, from: number, end: number, pool: BytePool, quoted: boolean): number {
+  const start = pool.length;
   let i = quoted ? from + 1 : from;
+  pool.ensure(start + (end - i));
+  const out = pool.bytes;
+  let o = start;
+  decoded.status = DecodeStatus.Ok;
+  let p = base + i;
+  const pe = base + end;
+  const dv = dataView(raw);
+  while (p < pe) {
+    const c = raw[p];
+    if (c === 92 && raw[p + 1] === 120) {
+      // -xx: every byte is `\xHH`; one 4-byte load and one table lookup per byte.
+      let q = p;
+      while (q + 4 <= pe) {
+        const w = dv.getUint32(q, true);
+        if ((w & 0xffff) !== BACKSLASH_X) break;
+        const v = HEX_LE[w >>> 16];
+        if (v < 0) break;
+        out[o++] = v;
+        q += 4;
+      }
+      if (q !== p) {
+        p = q;
+        continue;
+      }
+    } else if (c !== 92 && c !== 34 && c < 128) {
+      out[o++] = c;
+      p++;
+      continue;
+    } else if (c === 34 && quoted) {
+      pool.length = o;
+      decoded.next = p - base + 1;
+      return o - start;
+    }
+    // Other escapes, a bad \x, non-ASCII (U+FFFD in the text): the text decoder takes over.
+    pool.length = o;
+    decodeRun(s, p - base, end, pool, quoted);
+    return pool.length - start;
+  }
+  pool.length = o;
+  i = p - base;
+  if (quoted) {
+    decoded.status = DecodeStatus.Unterminated;
+    decoded.errorAt = end;
+  }
+  decoded.next = i;
+  return o - start;
+}
+
+/** Decodes from s[i] (after the opening quote in quoted mode) into the pool; sets `decoded`. */
+function decodeRun(s: string, i: number, end: number, pool: BytePool, quoted: boolean): void {
   const start = pool.length;
   // Every character yields at most one byte except non-ASCII ones (slow path below).
   pool.ensure(start + (end - i));
@@ -124,7 +208,7 @@ export function decodeInto(s: string, from: number, end: number, pool: BytePool,
     if (c === 34 && quoted) {
       pool.length = o;
       decoded.next = i + 1;
-      return o - start;
+      return;
     }
     if (c < 128) {
       out[o++] = c;
@@ -144,7 +228,6 @@ export function decodeInto(s: string, from: number, end: number, pool: BytePool,
     decoded.errorAt = end;
   }
   decoded.next = i;
-  return o - start;
 }
 
 /** Appends the UTF-8 encoding of the code point at s[i]; returns the next index. */

@@ -6,7 +6,7 @@
  * complete syscall texts to the CallDecoder.
  */
 import { findIn, findLastIn } from './scan';
-import { LineSplitter } from '../text/lines';
+import { ByteLineSplitter } from '../text/byteLines';
 import { DiagnosticSink, type ChunkParser, type ParsedSource, type Severity } from '../model/source';
 import { own } from './own';
 import { DATA_FROM_DUMP, DATA_PRESENT, SegKind, SyscallStore } from '../model/syscalls';
@@ -49,7 +49,7 @@ export class StraceParser implements ChunkParser {
   private readonly diag: DiagnosticSink;
   private readonly clock = new StraceClock();
   private readonly calls: CallDecoder;
-  private readonly splitter: LineSplitter;
+  private readonly splitter: ByteLineSplitter;
   private readonly unfinished = new Map<number, Unfinished>();
   private broken: Broken | null = null;
   private summary = false;
@@ -66,6 +66,9 @@ export class StraceParser implements ChunkParser {
   // Next ESC character in the current chunk text (amortised search).
   private escText = '';
   private escAt = -1;
+  // Bytes behind the current line's text when they map one to one (see ByteLineSplitter.raw).
+  private raw: Uint8Array | null = null;
+  private rawBase = 0;
 
   constructor(readonly name: string) {
     this.diag = new DiagnosticSink(name);
@@ -73,9 +76,9 @@ export class StraceParser implements ChunkParser {
       warn: (line, message) => this.report('warning', message, { line }),
       error: (line, message) => this.report('error', message, { line }),
     });
-    this.splitter = new LineSplitter(
+    this.splitter = new ByteLineSplitter(
       (text, start, end, lineNo) => this.onLine(text, start, end, lineNo),
-      (lineNo, chars) => this.report('error', `line longer than the limit (${chars} characters); skipped`, { line: lineNo }),
+      (lineNo, bytes) => this.report('error', `line longer than the limit (${bytes} bytes); skipped`, { line: lineNo }),
     );
   }
 
@@ -147,10 +150,13 @@ export class StraceParser implements ChunkParser {
       this.escAt = text.indexOf('\x1b');
     }
     if (this.escAt >= 0 && this.escAt < start) this.escAt = text.indexOf('\x1b', start);
+    this.raw = this.splitter.raw;
+    this.rawBase = this.splitter.rawBase;
     if (this.escAt >= 0 && this.escAt < end) {
       text = text.slice(start, end).replace(CSI, ''); // strace 7 colour output
       start = 0;
       end = text.length;
+      this.raw = null;
     }
     const c0 = text.charCodeAt(start);
     if (c0 === 32 && end - start > 2 && text.charCodeAt(start + 2) === 32) {
@@ -219,6 +225,8 @@ export class StraceParser implements ChunkParser {
       return;
     }
     const [callEnd, dur] = this.splitDuration(text, b, end);
+    // Huge -xx strings are decoded straight from the bytes when the text maps onto them.
+    this.calls.mapBytes(this.raw, this.rawBase);
     const r = this.calls.decode(text, b, callEnd, pid, timeNs, dur, lineNo);
     if (r === Decode.Row) {
       this.summary = false;
