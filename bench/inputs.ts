@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { concatBytes } from '../parsers/model/columns';
 
 export const FIXTURES = resolve(import.meta.dirname ?? '.', '..', '..', 'shared', 'fixtures');
 export const TARGET_BYTES = 100 * 1024 * 1024;
@@ -69,13 +70,7 @@ export function replicateText(src: Uint8Array, shiftLine: (line: string, k: numb
     parts.push(copy);
     n += copy.length;
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts, n);
 }
 
 /** Shifts a `SECS.FRAC` number found by `re` (group 1 = secs, group 2 = frac) by k * `stepSecs`. */

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { concatBytes } from '../parsers/model/columns';
 
 export type Compression = 'gzip' | 'xz' | 'none';
 
@@ -53,16 +54,8 @@ export async function streamFile(path: string, onChunk: (chunk: Uint8Array) => v
 /** Reads a whole (decompressed) file; for small inputs such as workloads and reference sectors. */
 export async function readWhole(path: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  let n = 0;
   await streamFile(path, (c) => {
     parts.push(c.slice());
-    n += c.length;
   });
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }

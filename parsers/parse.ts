@@ -5,6 +5,7 @@
  */
 import { detect, formatById } from './detect';
 import { HEAD_BYTES } from './format';
+import { concatBytes } from './model/columns';
 import type { ChunkParser, FormatId, ParsedSource } from './model/source';
 
 export interface ParseOptions {
@@ -36,7 +37,7 @@ export class SourceParser {
   }
 
   private start(): void {
-    const head = concat(this.head, this.headLen);
+    const head = concatBytes(this.head, this.headLen);
     this.head = [];
     this.headLen = 0;
     let spec = this.opts.format ? formatById(this.opts.format) : undefined;
@@ -89,16 +90,6 @@ export function emptySource(name: string, evidence: string, diag?: ParsedSource[
   };
 }
 
-function concat(parts: Uint8Array[], n: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** Parses a whole in-memory input, fed in chunks of `chunkSize` (for tests and small inputs). */
 export function parseBytes(name: string, bytes: Uint8Array, opts: ParseOptions & { chunkSize?: number } = {}): ParsedSource {

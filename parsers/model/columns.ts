@@ -63,3 +63,20 @@ export class BytePool {
     if (this.bytes.length !== this.length) this.bytes = this.bytes.slice(0, this.length);
   }
 }
+
+/** Concatenates byte chunks (total length computed when not given). */
+export function concatBytes(parts: readonly Uint8Array[], total = -1): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = total;
+  if (n < 0) {
+    n = 0;
+    for (const p of parts) n += p.length;
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
