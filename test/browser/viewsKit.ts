@@ -3,9 +3,8 @@ import type { Locator, Page } from 'playwright-core';
 
 export async function waitText(loc: Locator, pattern: RegExp, timeout = 30_000): Promise<string> {
   const end = Date.now() + timeout;
-  let last = '';
   for (;;) {
-    last = (await loc.first().textContent({ timeout: Math.max(1000, end - Date.now()) }).catch(() => '')) ?? '';
+    const last = (await loc.first().textContent({ timeout: Math.max(1000, end - Date.now()) }).catch(() => '')) ?? '';
     if (pattern.test(last)) return last;
     if (Date.now() > end) throw new Error(`timed out waiting for ${pattern} in: ${last.slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, 100));
