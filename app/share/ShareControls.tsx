@@ -9,6 +9,7 @@ import { useAppStore } from '../state/appStore';
 import { saveReportFile } from '../export/reportFile';
 import { buildReport, shrinkSteps, type BuildOptions } from './build';
 import { fittingLink, linkFor, ONE_FINDING_LIMIT, WARN_LIMIT, type ShareLink } from './link';
+import { useReportFragment } from './open';
 import type { Report } from './report';
 
 interface Shown {
@@ -49,7 +50,9 @@ async function copy(text: string): Promise<boolean> {
   }
 }
 
+/** Header controls; also watches the page's `#report=` fragment (the header is always mounted). */
 export function ShareControls() {
+  useReportFragment();
   const findingId = useAppStore((s) => s.selection.findingId);
   const hasData = useAppStore((s) => s.analysis !== null || s.report !== null);
   const [shown, setShown] = useState<Shown | null>(null);

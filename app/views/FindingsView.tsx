@@ -3,15 +3,12 @@
  * LBAs, expected vs actual source; filter and sort; selecting a finding
  * selects its read and chunk in every view. A DOM table, virtualized: only
  * the rows in view (plus a margin) exist, with spacer rows for the rest.
- * Also hosts the share and export controls and opens `#report=` links.
+ * (Share and export controls live in the page header: ShareControls, ExportMenu.)
  */
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Finding, FindingSeverity } from '../../engine/forensics/findings';
 import { useAppStore } from '../state/appStore';
 import { useViewData } from '../share/viewData';
-import { useReportFragment } from '../share/open';
-import { ShareControls } from '../share/ShareControls';
-import { ExportMenu } from '../export/ExportMenu';
 import {
   ALL_SEVERITIES,
   countBySeverity,
@@ -86,7 +83,6 @@ function FindingDetail({ f }: { f: Finding }) {
 }
 
 export function FindingsView() {
-  useReportFragment();
   const data = useViewData();
   const shared = useAppStore((s) => s.sharedReport);
   const reportError = useAppStore((s) => s.reportError);
@@ -144,8 +140,6 @@ export function FindingsView() {
     <section className="findings-view" aria-labelledby="findings-heading">
       <header className="findings-head">
         <h2 id="findings-heading">Findings</h2>
-        <ShareControls />
-        <ExportMenu />
       </header>
       {reportError && (
         <p role="alert" className="report-error">
