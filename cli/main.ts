@@ -2,6 +2,7 @@
  * sectorscope command line.
  *   sectorscope parse FILE... [--json] [--format F]
  *   sectorscope convert --to blkparse FILE...
+ *   sectorscope analyze FILE... [--image IMG] [--json] [--all] [--fail-on SEVERITY]
  * Exit codes: 0 ok, 1 diagnostics of error severity (or findings at --fail-on), 2 usage.
  */
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import { summarize } from '../parsers/summary';
 import { writeBlkparseEvents } from '../parsers/writeBlkparse';
 import { loadAll } from './load';
 import { cmdReplay, ReplayUsage } from './replayCmd';
+import { AnalyzeUsage, cmdAnalyze } from './analyzeCmd';
 
 export class UsageError extends Error {}
 
@@ -25,6 +27,11 @@ const USAGE = `usage:
       provenance of every returned byte; with --image the returned bytes and where they differ from the trace
       variants: a zero-copy (pre-3.8)  b 0a8704a51  c d62f69185  d b7649158a0d2 scatterlist  e modern (indirect, 64K pages)
       backends: blkback xbdback-orig xbdback-split xbdback-coalesce tapdisk ubd
+  sectorscope analyze FILE... [--image IMG] [--image-device PATH] [--json] [--all] [--fail-on error|warning|note|chat|never]
+      sector forensics: per read with data a map of where each chunk's bytes came from (reads with a chunk
+      that is not verified correct; --all every read), findings, block-layer correlation with btt latencies,
+      hypothesis ranking; --json prints the AnalysisResult (docs/analysis-schema.md)
+      exit 1 when a finding is at least as severe as --fail-on (default error)
 formats: strace blkparse blktrace-bin ftrace-blk ftrace-tracepoints xenstore-ls xenstore-log csv
 exit codes: 0 ok, 1 error diagnostics, 2 usage`;
 
@@ -134,6 +141,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await cmdConvert(rest, io);
       case 'replay':
         return await cmdReplay(rest, io);
+      case 'analyze':
+        return await cmdAnalyze(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -144,7 +153,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command ${cmd}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ReplayUsage || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof ReplayUsage || e instanceof AnalyzeUsage || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
       io.err(`sectorscope: ${(e as Error).message}\n${USAGE}`);
       return 2;
     }
