@@ -12,6 +12,7 @@ import type { SectorSource } from './image';
 import { extractIo, type IoRecord } from './io';
 import { mapRead, VERDICTS, type ChunkRun, type ReadMap, type Verdict } from './sectorMap';
 import { learnLayout, type LayoutSample, type StampLayout } from './stamps';
+import { rankHypotheses, type HypothesisReport } from './hypotheses';
 
 export const ANALYSIS_VERSION = 1;
 
@@ -23,6 +24,8 @@ export interface AnalyzeInput {
   imageDevice?: string;
   /** RUN.anchors.txt text when not loaded as a source. */
   anchorsText?: string;
+  /** false: skip the replay-based hypothesis ranking (hypotheses.ts). */
+  hypotheses?: boolean;
 }
 
 /** An I/O record without its bytes. */
@@ -36,6 +39,8 @@ export interface AnalysisResult {
   correlation: Correlation;
   layouts: Record<string, StampLayout | null>;
   imageDevice: string | null;
+  /** Which blkfront variant and buffer page offsets explain the shown bytes (null when not run). */
+  hypotheses: HypothesisReport | null;
   stats: {
     records: number;
     readsWithData: number;
@@ -263,6 +268,10 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
   }
   for (const [, index] of indexes) emitRereads(findings, index.inconsistentRereads(), records);
   emitCorrelationFindings(findings, records, corr);
+  const hypotheses =
+    input.hypotheses === false
+      ? null
+      : rankHypotheses({ sources: input.sources, records, reads, findings: findings.list, image: input.image ?? null, imageDevice });
 
   const sorted = findings.sorted();
   const bySeverity: Record<FindingSeverity, number> = { error: 0, warning: 0, note: 0, chat: 0 };
@@ -275,6 +284,7 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
     correlation: corr,
     layouts: Object.fromEntries(layouts),
     imageDevice,
+    hypotheses,
     stats: { records: records.length, readsWithData: reads.length, bytesClassified, verdicts, findings: bySeverity },
   };
 }
