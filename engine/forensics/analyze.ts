@@ -266,7 +266,7 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
     for (const v of VERDICTS) verdicts[v] += map.counts[v];
     emitRunFindings(findings, r, map);
   }
-  for (const [, index] of indexes) emitRereads(findings, index.inconsistentRereads(), records);
+  for (const [, index] of indexes) emitRereads(findings, blameUnproven(index.inconsistentRereads(), reads), records);
   emitCorrelationFindings(findings, records, corr);
   const hypotheses =
     input.hypotheses === false
@@ -323,6 +323,17 @@ function emitRunFindings(findings: FindingList, r: IoRecord, map: ReadMap): void
       evidence: [{ kind: 'truncation', text: 'strace cut the string (-s)', ref: { source: r.source, line: r.line, io: r.id } }],
     });
   }
+}
+
+/**
+ * A re-read whose later chunk the image or a stamp proves correct: the
+ * earlier read returned the wrong bytes, so the finding goes to it.
+ */
+function blameUnproven(list: ReturnType<ContentIndex['inconsistentRereads']>, reads: ReadMap[]): ReturnType<ContentIndex['inconsistentRereads']> {
+  const byIo = new Map(reads.map((m) => [m.io, m]));
+  const proven = (io: number, buf: number) =>
+    byIo.get(io)?.runs.some((r) => r.verdict === 'correct' && r.strength === 'strong' && buf >= r.bufStart && buf < r.bufEnd) ?? false;
+  return list.map((x) => (proven(x.second.ref, x.second.bufOffset) && !proven(x.first.ref, x.first.bufOffset) ? { ...x, first: x.second, second: x.first } : x));
 }
 
 function emitRereads(findings: FindingList, list: ReturnType<ContentIndex['inconsistentRereads']>, records: IoRecord[]): void {

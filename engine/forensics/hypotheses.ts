@@ -128,6 +128,8 @@ export interface BufferAddress {
   bufAddr: number;
   iovecs?: { base: number; len: number }[];
   how: AddressSource;
+  /** Syscall row of the program's log line that gave it (how = 'log'). */
+  logRow?: number;
 }
 
 const LOG_OFF = /\boff(?:set)?=(\d+)/;
@@ -223,7 +225,7 @@ export function bufferAddresses(sources: ParsedSource[], records: IoRecord[]): M
       if (!pick) continue;
       taken.add(pick.id);
       const total = lg.addr.iovecs ? lg.addr.iovecs.reduce((s, v) => s + v.len, 0) : pick.length;
-      if (total === pick.length) out.set(pick.id, lg.addr);
+      if (total === pick.length) out.set(pick.id, { ...lg.addr, logRow: lg.row });
     }
   }
   return out;

@@ -107,6 +107,7 @@ describe('buffer addresses the trace shows', () => {
       bufAddr: 0x7ffff79cf200,
       iovecs: [{ base: 0x7ffff79cf200, len: 512 }, { base: 0x7ffff7a0f600, len: 4096 }, { base: 0x7ffff7a4fe00, len: 1024 }],
       how: 'log',
+      logRow: expect.any(Number),
     });
   });
 });
