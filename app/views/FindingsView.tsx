@@ -188,6 +188,7 @@ export function FindingsView() {
                 <tr>
                   {header('severity', 'Severity')}
                   {header('kind', 'Kind')}
+                  <th scope="col">Summary</th>
                   {header('line', 'Read')}
                   {header('lba', 'LBAs')}
                   <th scope="col">Expected</th>
@@ -203,14 +204,14 @@ export function FindingsView() {
                     aria-selected={f.id === selected}
                     className={f.id === selected ? 'selected' : undefined}
                     onClick={() => selectFinding(f)}
-                    title={f.summary}
                     style={{ height: ROW }}
                   >
                     <td>
                       <SeverityBadge s={f.severity} />
                     </td>
                     <td>{f.kind}</td>
-                    <td>{readText(f)}</td>
+                    <td className="summary-cell">{f.summary}</td>
+                    <td title={readText(f)}>{f.read ? `line ${f.read.line}` : ''}</td>
                     <td>{lbaText(f)}</td>
                     <td>{f.expected?.description ?? ''}</td>
                     <td>{f.actual?.description ?? ''}</td>
