@@ -8,6 +8,7 @@ import type { AnalysisResult, IoSummary } from '../engine/forensics/analyze';
 import { LATENCIES, type LatencyStats } from '../engine/forensics/correlate';
 import type { Finding, ContentRef } from '../engine/forensics/findings';
 import type { SectorSource } from '../engine/forensics/image';
+import { VARIANT_NAMES } from '../engine/forensics/hypotheses';
 import type { ChunkRun, ReadMap } from '../engine/forensics/sectorMap';
 import type { ParsedSource } from '../parsers/model/source';
 import { summarize } from '../parsers/summary';
@@ -168,28 +169,20 @@ function correlationSection(result: AnalysisResult): string[] {
   return out;
 }
 
-interface HypothesisLike {
-  variant: string;
-  matched?: number;
-  compared?: number;
-  score?: number;
-  notes?: string[];
-}
-
-/** The ranking, when the analysis carries one (engine/forensics/hypotheses.ts); read defensively. */
+/** The ranking of engine/forensics/hypotheses.ts: variants best first, then the explanation in words. */
 function hypothesesSection(result: AnalysisResult): string[] {
-  const raw = (result as unknown as { hypotheses?: unknown }).hypotheses;
-  const list: unknown = Array.isArray(raw) ? raw : (raw as { ranking?: unknown } | undefined)?.ranking ?? (raw as { scores?: unknown } | undefined)?.scores;
-  if (!Array.isArray(list) || list.length === 0) return [];
-  const out = ['hypotheses (best first)'];
-  list.forEach((h: HypothesisLike, i) => {
-    if (!h || typeof h.variant !== 'string') return;
-    const parts: string[] = [];
-    if (typeof h.matched === 'number' && typeof h.compared === 'number') parts.push(`reproduces ${h.matched}/${h.compared} chunks`);
-    if (typeof h.score === 'number') parts.push(`score ${h.score.toFixed(3)}`);
-    out.push(`  ${i + 1}. variant ${h.variant}  ${parts.join(', ')}`);
-    if (Array.isArray(h.notes)) for (const n of h.notes) out.push(`       ${String(n)}`);
-  });
+  const h = result.hypotheses;
+  if (!h || h.variants.length === 0) return [];
+  const out = [`hypotheses: xen-blkfront variants, best first (grant pool history before the trace ${h.poolHistory})`];
+  for (const v of h.variants) {
+    out.push(
+      `  ${v.rank}. ${v.variant} ${VARIANT_NAMES[v.variant] ?? ''}  ${v.possible ? 'possible' : 'impossible'}: ${v.matched}/${v.compared} shown bytes matched` +
+        ` (as on disk ${v.reproduced}, stale from traced I/O ${v.explainedByTrace}, stale from before the trace ${v.explainedByHistory}, contradicted ${v.contradicted})`,
+    );
+    for (const n of v.notes) out.push(`       ${n}`);
+  }
+  for (const t of h.text) out.push(`  ${t}`);
+  out.push(`  cost: ${h.cost.replays} replays of ${h.cost.replayedOps} operations, ${h.cost.searchedReads} reads searched, ${h.cost.prunedOffsets} page offsets pruned`);
   return out;
 }
 

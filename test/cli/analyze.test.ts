@@ -177,6 +177,7 @@ describe('docs/analysis-schema.md', () => {
       expect(json.version).toBe(1);
       expect(json.records.length).toBeGreaterThan(0);
       expect(validate(json)).toEqual([]);
+      if (args[0] === BLOG) expect((json as unknown as { hypotheses: { variants: unknown[] } }).hypotheses.variants.length).toBe(5);
     });
   }
 });
@@ -196,6 +197,8 @@ describe('sectorscope analyze (text)', () => {
     expect(r.out).toContain('expected: LBA 4   actual: content of LBA 1');
     expect(r.out).toContain('evidence structure: GPT header ("EFI PART"), my_lba=1');
     expect(r.out).toContain('correlation: no block trace loaded');
+    expect(r.out).toMatch(/^ {2}1\. b 0a8704a51 .* possible: \d+\/\d+ shown bytes matched .*contradicted 0\)$/m);
+    expect(r.out).toMatch(/^ {2}2\. a zero-copy .* impossible: /m);
   });
 
   it('blog-parted-xvdb: --fail-on never exits 0 with the same report', async () => {
