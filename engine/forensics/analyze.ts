@@ -13,6 +13,7 @@ import { extractIo, type IoRecord } from './io';
 import { mapRead, VERDICTS, type ChunkRun, type ReadMap, type Verdict } from './sectorMap';
 import { learnLayout, type LayoutSample, type StampLayout } from './stamps';
 import { rankHypotheses, type HypothesisReport } from './hypotheses';
+import { disconnectFindings, replayHazardFindings } from './hazards';
 
 export const ANALYSIS_VERSION = 1;
 
@@ -272,6 +273,8 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
     input.hypotheses === false
       ? null
       : rankHypotheses({ sources: input.sources, records, reads, findings: findings.list, image: input.image ?? null, imageDevice });
+  for (const f of replayHazardFindings(hypotheses?.hazards ?? [], records)) findings.add(f);
+  for (const f of disconnectFindings(input.sources, records, corr)) findings.add(f);
 
   const sorted = findings.sorted();
   const bySeverity: Record<FindingSeverity, number> = { error: 0, warning: 0, note: 0, chat: 0 };

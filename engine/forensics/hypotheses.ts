@@ -24,6 +24,7 @@ import type { Disk } from '../replay/disk';
 import { replay, type OpReplay } from '../replay/replay';
 import type { ProvenanceSource, WorkloadOp } from '../replay/types';
 import type { Finding } from './findings';
+import type { ReplayHazard } from './hazards';
 import { hashSectors, keyOf, type HashKey } from './hash';
 import type { SectorSource } from './image';
 import type { IoRecord } from './io';
@@ -104,6 +105,8 @@ export interface HypothesisReport {
   /** The best explanation in words, then one sentence per finding. */
   text: string[];
   cost: { replays: number; replayedOps: number; searchedReads: number; prunedOffsets: number };
+  /** Hazards the replays of the first-ranked variant(s) raised (hazards.ts makes findings of them). */
+  hazards: ReplayHazard[];
 }
 
 export interface HypothesisRanker {
@@ -560,6 +563,7 @@ export function rankHypotheses(input: HypothesisInput): HypothesisReport {
   }
   const runner: Runner = { replays: 0, replayedOps: 0 };
   const totals = new Map<Variant, ByteScore>(variants.map((v) => [v, emptyScore()]));
+  const hazardsOf = new Map<Variant, ReplayHazard[]>(variants.map((v) => [v, []]));
   const explanations: ReadExplanation[] = [];
   let searchedReads = 0;
   let prunedOffsets = 0;
@@ -657,6 +661,7 @@ export function rankHypotheses(input: HypothesisInput): HypothesisReport {
         keepOps: false,
         onOp: (o) => {
           const k = o.opId;
+          for (const hz of o.hazards) hazardsOf.get(v)!.push({ variant: v, hazard: hz, io: seq.records[hz.opId]?.id ?? null });
           const inf = infos[k];
           if (!inf) return;
           const prior = searchedScore.get(`${v}:${k}`);
@@ -725,6 +730,7 @@ export function rankHypotheses(input: HypothesisInput): HypothesisReport {
     poolHistory,
     text,
     cost: { replays: runner.replays, replayedOps: runner.replayedOps, searchedReads, prunedOffsets },
+    hazards: scores.filter((s) => s.rank === 1).flatMap((s) => hazardsOf.get(s.variant)!),
   };
 }
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../engine/forensics/analyze';
 import { bufferAddresses, deviceSequences } from '../../engine/forensics/hypotheses';
+import { replayHazardFindings } from '../../engine/forensics/hazards';
 import { extractIo, type IoRecord } from '../../engine/forensics/io';
 import { parseBytes } from '../../parsers/parse';
 import type { ParsedSource } from '../../parsers/model/source';
 import { fixturePath, readInput, readText } from '../helpers/fixtures';
+import { straceSource } from './storeKit';
 
 const load = (dir: string, f: string) => parseBytes(f, readInput(fixturePath(dir, f)));
 
@@ -128,5 +130,56 @@ describe('clean captures of a real (non-Xen) kernel', () => {
     const h = analyze({ sources: [load('edge-cases', 'main.strace.txt')] }).hypotheses!;
     expect(h.variants.filter((v) => v.rank === 1).map((v) => v.variant)).toEqual(['a', 'd', 'e']);
     expect(h.variants.find((v) => v.variant === 'c')!.possible).toBe(false);
+  });
+});
+
+describe('hazard findings', () => {
+  const calls = [
+    { name: 'pread64', offset: 0, length: 4096, timeNs: 1_000_000, durationNs: 5_000_000, data: new Uint8Array(4096) },
+    { name: 'pread64', offset: 8192, length: 4096, timeNs: 9_000_000, durationNs: 1_000_000, data: new Uint8Array(4096) },
+  ];
+  const epoch = 1_700_000_000_000_000_000;
+  function xenstore(states: [number, number][]): ParsedSource {
+    const vbd = {
+      frontDomid: 5, backDomid: 0, devid: 51712, deviceName: 'xvda', front: null, back: null,
+      negotiated: { persistentGrants: null, indirectSegments: null, ringPages: null, queues: null, connected: null },
+      notes: [], stateTimeline: states.map(([state, t], k) => ({ side: 'front' as const, state, timeNs: epoch + t, line: 10 + k })),
+    };
+    return { name: 'xs.log', format: 'xenstore-log', evidence: 'hand', bytes: 0, clock: { kind: 'epoch', baseNs: '0' }, xenstore: { nodes: [], log: [], vbds: [vbd] }, diagnostics: [], diagnosticsOmitted: 0 };
+  }
+  const strace = () => {
+    const s = straceSource(calls);
+    s.clock = { kind: 'epoch', baseNs: String(epoch) };
+    return s;
+  };
+
+  it('a vbd leaving Connected while a read is in flight is hazard:disconnect-in-flight, with the xenstore line and the read as evidence', () => {
+    const r = analyze({ sources: [strace(), xenstore([[4, 0], [5, 3_000_000]])] });
+    const f = r.findings.filter((x) => x.kind === 'hazard:disconnect-in-flight');
+    expect(f).toHaveLength(1);
+    expect(f[0].severity).toBe('error');
+    expect(f[0].read?.offset).toBe(0);
+    expect(f[0].evidence[0]).toMatchObject({ ref: { source: 'xs.log', line: 11 } });
+    expect(f[0].evidence[0].text).toMatch(/state 5 \(Closing\)/);
+    expect(f[0].evidence[1].text).toMatch(/pread64 of 4096 bytes at offset 0 was in flight/);
+  });
+
+  it('a disconnect between two reads is not a hazard', () => {
+    const r = analyze({ sources: [strace(), xenstore([[4, 0], [6, 7_000_000]])] });
+    expect(r.findings.filter((x) => x.kind.startsWith('hazard:'))).toEqual([]);
+  });
+
+  it('replay hazards become hazard:<kind> findings tied to the traced call', () => {
+    const records = recordsOf([strace()]);
+    const f = replayHazardFindings([{ variant: 'b', io: records[1].id, hazard: { kind: 'early-reply', opId: 1, message: 'reply sent before io#2 completed', refs: ['io#2'] } }], records);
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ kind: 'hazard:early-reply', severity: 'error', read: { offset: 8192, line: 2 } });
+    expect(f[0].evidence[0].text).toBe('replay under variant b: reply sent before io#2 completed (io#2)');
+  });
+
+  it('clean fixtures raise no hazard', () => {
+    for (const [dir, f] of [['odirect-misaligned-dev', 'main.strace.txt'], ['blog-parted-xvdb', 'blog.strace.txt']]) {
+      expect(analyze({ sources: [load(dir, f)] }).findings.filter((x) => x.kind.startsWith('hazard:'))).toEqual([]);
+    }
   });
 });
