@@ -192,8 +192,8 @@ export function AnatomyView() {
   const variant = useAppStore((s) => s.variant);
   const chosen = useAppStore((s) => s.pageOffset);
 
-  const rec = readId !== null && data ? data.record(readId) : null;
-  const ctx = readId !== null && data ? data.context(readId) : null;
+  const rec = useMemo(() => (readId !== null && data ? data.record(readId) : null), [data, readId]);
+  const ctx = useMemo(() => (readId !== null && data ? data.context(readId) : null), [data, readId]);
   const known = rec ? knownPageOffset(rec) : -1;
   const hyp = readId !== null && analysis ? hypothesisPageOffset(analysis, readId) : null;
   const pageOffset = known >= 0 ? known : hyp !== null ? hyp : (chosen ?? 0);

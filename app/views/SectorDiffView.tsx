@@ -115,8 +115,9 @@ export function SectorDiffView() {
   const [width, setWidth] = useState(480);
   const [hover, setHover] = useState<Cell | null>(null);
 
-  const map = readId !== null && data ? data.readMap(readId) : null;
-  const rec = readId !== null && data ? data.record(readId) : null;
+  const map = useMemo(() => (readId !== null && data ? data.readMap(readId) : null), [data, readId]);
+  const rec = useMemo(() => (readId !== null && data ? data.record(readId) : null), [data, readId]);
+  const hasMap = map !== null;
   const cells = useMemo(() => (map ? cellsOf(map) : []), [map]);
   const grid = useMemo(() => layoutGrid(cells.length, width), [cells.length, width]);
   const selectedCell = chunk === null ? null : (cells.find((c) => chunk >= c.bufStart && chunk < c.bufEnd) ?? null);
@@ -127,7 +128,7 @@ export function SectorDiffView() {
     const ro = new ResizeObserver(() => setWidth(Math.max(160, Math.floor(el.clientWidth) - 4)));
     ro.observe(el);
     return () => ro.disconnect();
-  }, []);
+  }, [hasMap]);
 
   useEffect(() => {
     const c = canvas.current;

@@ -132,15 +132,19 @@ export function Timeline() {
     if (!frame.current) frame.current = requestAnimationFrame(draw);
   };
 
-  // Canvas backing size.
+  // Canvas backing size (assigning width clears and reallocates: only on a real change).
   useEffect(() => {
     const c = canvasRef.current;
     if (!c) return;
     const dpr = window.devicePixelRatio || 1;
-    c.width = Math.round(size.w * dpr);
-    c.height = Math.round(size.h * dpr);
+    const w = Math.round(size.w * dpr);
+    const hh = Math.round(size.h * dpr);
+    if (c.width !== w || c.height !== hh) {
+      c.width = w;
+      c.height = hh;
+    }
     schedule();
-  });
+  }, [size, cols]);
 
   useEffect(() => {
     const onTheme = () => {

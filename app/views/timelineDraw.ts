@@ -3,7 +3,7 @@
  * every lane's events are sorted by time, so the number of events under a
  * pixel column is two binary searches away, whatever the event count. A
  * frame costs O(width × lanes × log n), not O(n). The LBA scatter draws
- * every visible event up to a budget and a uniform stride sample beyond it.
+ * every visible event while a pixel column holds few, an even sample beyond.
  */
 import { ticks } from 'd3';
 import type { TimelineColumns } from '../worker/protocol';
@@ -33,7 +33,8 @@ export interface View {
   marks: [number, number][];
 }
 
-const SCATTER_BUDGET = 120_000;
+/** Scatter: at most this many events per pixel column. */
+const PER_COLUMN = 6;
 
 /** First index with a[i] >= v in a sorted array, searching [lo, hi). */
 export function lowerBound(a: Float64Array, v: number, lo = 0, hi = a.length): number {
@@ -51,12 +52,6 @@ export function formatNs(ns: number, span: number): string {
   if (a >= 2e6) return `${(ns / 1e6).toFixed(a >= 2e7 ? 1 : 2)} ms`;
   if (a >= 2e3) return `${(ns / 1e3).toFixed(a >= 2e4 ? 1 : 2)} µs`;
   return `${ns.toFixed(0)} ns`;
-}
-
-/** Density classes per column: 1, 2–9, 10–99, ≥ 100 events. */
-const ALPHA = [0.55, 0.75, 0.9, 1];
-function level(c: number): number {
-  return c < 2 ? 0 : c < 10 ? 1 : c < 100 ? 2 : 3;
 }
 
 export interface DrawStats {
@@ -137,8 +132,10 @@ export function drawTimeline(
   ctx.fillRect(LABEL_W - 1, 0, 1, h);
   ctx.font = '11px ui-monospace, monospace';
   for (const row of rows) {
-    ctx.fillStyle = row.kind === 'block' ? pal.lanes[row.cls] : pal.text;
-    ctx.fillRect(6, row.y + row.h / 2 - 3, 6, 6);
+    if (row.kind !== 'scatter') {
+      ctx.fillStyle = row.kind === 'block' ? pal.lanes[row.cls] : pal.read;
+      ctx.fillRect(6, row.y + row.h / 2 - 3, 6, 6);
+    }
     ctx.fillStyle = pal.text;
     ctx.fillText(row.label, 16, row.kind === 'scatter' ? row.y + 8 : row.y + row.h / 2);
     if (row.kind === 'scatter') {
@@ -150,31 +147,40 @@ export function drawTimeline(
   return { ms: performance.now() - start, drawnEvents: drawn };
 }
 
+const colCounts = { buf: new Uint32Array(0) };
+
+/**
+ * One lane: per pixel column the number of events under it (two binary
+ * searches). Sparse columns show full-height ticks; where columns hold
+ * many events the bar height follows log(count) relative to the busiest
+ * visible column, so bursts stay visible when everything is dense.
+ */
 function densityRow(ctx: CanvasRenderingContext2D, times: Float64Array, bounds: Float64Array, y: number, h: number, color: string): number {
   const plotW = bounds.length - 1;
-  const paths = [new Path2D(), new Path2D(), new Path2D(), new Path2D()];
-  const used = [false, false, false, false];
-  let i = lowerBound(times, bounds[0]);
-  const end = lowerBound(times, bounds[plotW], i);
-  if (i >= end) return 0;
-  for (let x = 0; x < plotW && i < end; x++) {
-    const j = lowerBound(times, bounds[x + 1], i, end);
-    const c = j - i;
-    if (c > 0) {
-      const l = level(c);
-      paths[l].rect(LABEL_W + x, y, 1, h);
-      used[l] = true;
-    }
+  if (colCounts.buf.length < plotW) colCounts.buf = new Uint32Array(plotW);
+  const counts = colCounts.buf;
+  const first = lowerBound(times, bounds[0]);
+  const end = lowerBound(times, bounds[plotW], first);
+  if (first >= end) return 0;
+  let i = first;
+  let max = 0;
+  for (let x = 0; x < plotW; x++) {
+    const j = i < end ? lowerBound(times, bounds[x + 1], i, end) : end;
+    counts[x] = j - i;
+    if (j - i > max) max = j - i;
     i = j;
   }
-  ctx.fillStyle = color;
-  for (let l = 0; l < 4; l++) {
-    if (!used[l]) continue;
-    ctx.globalAlpha = ALPHA[l];
-    ctx.fill(paths[l]);
+  const path = new Path2D();
+  const scale = max > 3 ? 1 / Math.log1p(max) : 0;
+  for (let x = 0; x < plotW; x++) {
+    const c = counts[x];
+    if (!c) continue;
+    const bh = scale ? Math.max(2, h * (0.2 + (0.8 * Math.log1p(c)) * scale)) : h;
+    path.rect(LABEL_W + x, y + h - bh, 1, bh);
   }
-  ctx.globalAlpha = 1;
-  return end - lowerBound(times, bounds[0]);
+  ctx.fillStyle = color;
+  ctx.fill(path);
+  return end - first;
 }
 
 function syscallRow(
@@ -222,36 +228,43 @@ function scatter(
   const b = cols.block[row.set];
   const lane = b.lanes.find((l) => l.device === row.device && l.cls === 2) ?? b.lanes.find((l) => l.device === row.device);
   if (!lane) return 0;
-  const lo = lowerBound(lane.timeNs, view.t0);
-  const hi = lowerBound(lane.timeNs, view.t1, lo);
-  const n = hi - lo;
-  if (n <= 0) return 0;
-  const stride = Math.max(1, Math.ceil(n / SCATTER_BUDGET));
-  const yOf = (sector: number) => row.y + row.h - 2 - ((sector - dom[0]) / (dom[1] - dom[0] || 1)) * (row.h - 4);
-  const reads = new Path2D();
-  const writes = new Path2D();
+  const span = view.t1 - view.t0 || 1;
   const pxPerSector = (row.h - 4) / (dom[1] - dom[0] || 1);
+  const base = row.y + row.h - 2;
   let drawn = 0;
-  for (let k = lo; k < hi; k += stride) {
-    const e = lane.event[k];
-    const x = xOf(lane.timeNs[k]);
-    const sec = b.sector[e];
-    const y1 = yOf(sec);
-    const len = Math.max(2, b.nSectors[e] * pxPerSector);
-    const p = b.rwbsBits[e] & 2 ? writes : reads;
-    p.rect(Math.floor(x), y1 - len, 2, len);
-    drawn++;
+  let sampled = false;
+  // Per pixel column: every event when few, else PER_COLUMN evenly spaced ones (bounded work per frame).
+  let i = lowerBound(lane.timeNs, view.t0);
+  const end = lowerBound(lane.timeNs, view.t1, i);
+  const reads: number[] = [];
+  const writes: number[] = [];
+  for (let x = 0; x < plotW && i < end; x++) {
+    const tEnd = view.t0 + ((x + 1) / plotW) * span;
+    const j = lowerBound(lane.timeNs, tEnd, i, end);
+    const n = j - i;
+    const step = n > PER_COLUMN ? n / PER_COLUMN : 1;
+    if (step > 1) sampled = true;
+    for (let f = i; f < j; f += step) {
+      const k = Math.floor(f);
+      const e = lane.event[k];
+      const len = Math.max(2, b.nSectors[e] * pxPerSector);
+      const y = base - (b.sector[e] - dom[0]) * pxPerSector - len;
+      const px = Math.floor(xOf(lane.timeNs[k]));
+      (b.rwbsBits[e] & 2 ? writes : reads).push(px, y, len);
+      drawn++;
+    }
+    i = j;
   }
-  ctx.globalAlpha = stride > 1 ? 0.6 : 0.9;
+  ctx.globalAlpha = sampled ? 0.65 : 0.9;
   ctx.fillStyle = pal.read;
-  ctx.fill(reads);
+  for (let k = 0; k < reads.length; k += 3) ctx.fillRect(reads[k], reads[k + 1], 2, reads[k + 2]);
   ctx.fillStyle = pal.write;
-  ctx.fill(writes);
+  for (let k = 0; k < writes.length; k += 3) ctx.fillRect(writes[k], writes[k + 1], 2, writes[k + 2]);
   ctx.globalAlpha = 1;
-  if (stride > 1) {
+  if (sampled) {
     ctx.fillStyle = pal.muted;
     ctx.font = '10px system-ui, sans-serif';
-    ctx.fillText(`1 in ${stride} of ${n.toLocaleString('en-US')} shown`, LABEL_W + plotW - 170, row.y + 10);
+    ctx.fillText(`sampled: up to ${PER_COLUMN} of the issues per pixel column`, LABEL_W + plotW - 260, row.y + 10);
   }
   return drawn;
 }

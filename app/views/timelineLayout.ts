@@ -18,7 +18,7 @@ export function layoutRows(cols: TimelineColumns, height: number): Row[] {
   const rows: Row[] = [];
   let y = AXIS_H + 4;
   cols.syscalls.forEach((s, set) => {
-    rows.push({ kind: 'syscalls', y, h: LANE_H + 4, label: `syscalls ${short(s.source)}`, set });
+    rows.push({ kind: 'syscalls', y, h: LANE_H + 4, label: short(s.source), set });
     y += LANE_H + 4 + 1;
   });
   if (cols.syscalls.length) y += GROUP_GAP;
@@ -48,7 +48,7 @@ export function busiestDevice(cols: TimelineColumns): string {
 
 function short(name: string): string {
   const base = name.split('/').pop() ?? name;
-  return base.length > 18 ? `${base.slice(0, 17)}…` : base;
+  return base.length > 16 ? `${base.slice(0, 15)}…` : base;
 }
 
 /** Height the lanes want (for a scatter area of at least `scatter` px). */
