@@ -320,3 +320,62 @@ function rewriteAddress(lines: string[], st: NonNullable<ReturnType<typeof parse
   const tail = line.slice(e + 1).replace(/^, (\d+)\)(\s*=\s*)(\d+)/, (_m, _n, eq, res) => `, ${bytes.length})${eq}${Number(res) === Number(_n) ? bytes.length : res}`);
   lines[i] = `${line.slice(0, q + 1)}${quoteBytes(bytes, style)}"${tail}`;
 }
+
+/* ------------------------------------------------------------ synthetic captures */
+
+export interface SyntheticRead {
+  offset: number;
+  /** One buffer (`len`) or iovecs; page offsets in 0..4095 of distinct pages. */
+  iovecs: { pageOffset: number; len: number }[];
+}
+
+/** `LBA=%08u:%02u\n` × 32 per sector (fixture-programs/mkstamp.c) for `sectors` sectors. */
+export function stampedImage(sectors: number): Uint8Array {
+  const out = new Uint8Array(sectors * 512);
+  for (let s = 0; s < sectors; s++) {
+    for (let k = 0; k < 32; k++) {
+      const u = `LBA=${String(s).padStart(8, '0')}:${String(k).padStart(2, '0')}\n`;
+      for (let i = 0; i < 16; i++) out[s * 512 + k * 16 + i] = u.charCodeAt(i);
+    }
+  }
+  return out;
+}
+
+/**
+ * A clean strace capture (`strace -tt -T -y -xx -s LIMIT`, dio.c-style log line before each read) of
+ * O_DIRECT reads of a stamped device: what the real kernel returns. Feed it to corruptStrace.
+ */
+export function syntheticCapture(image: Uint8Array, reads: SyntheticRead[], limit = 65536, dev = '/dev/xvdb'): string {
+  const hx = (s: string) => quoteBytes(new TextEncoder().encode(s), 'xx');
+  const path = `<${hx(dev)}>`;
+  const lines: string[] = [];
+  let us = 0;
+  const ts = () => {
+    us += 37;
+    return `12:00:${String(Math.floor(us / 1e6)).padStart(2, '0')}.${String(us % 1e6).padStart(6, '0')}`;
+  };
+  lines.push(`${ts()} openat(AT_FDCWD, "${hx(dev)}", O_RDONLY|O_DIRECT) = 3${path} <0.000010>`);
+  const arena = 0x7ffff7900000;
+  reads.forEach((r, n) => {
+    const bases = r.iovecs.map((v, j) => arena + (n * 8 + j * 2) * 4096 + v.pageOffset);
+    const len = r.iovecs.reduce((s, v) => s + v.len, 0);
+    const what = r.iovecs.length === 1 ? `buf=0x${bases[0].toString(16)} pageoff=${r.iovecs[0].pageOffset}` : `iov=[${r.iovecs.map((v, j) => `{0x${bases[j].toString(16)},${v.len},pageoff=${v.pageOffset}}`).join(',')}]`;
+    const log = `op#${String(n).padStart(3, '0')} ${r.iovecs.length === 1 ? 'pread64' : 'preadv'} fd=3 off=${r.offset} len=${len} ${what}\n`;
+    lines.push(`${ts()} write(2${`<${hx('/dev/pts/0')}>`}, "${hx(log)}", ${log.length}) = ${log.length} <0.000008>`);
+    const data = image.subarray(r.offset, r.offset + len);
+    const lit = (b: Uint8Array) => `"${quoteBytes(b.subarray(0, Math.min(limit, b.length)), 'xx')}"${b.length > limit ? '...' : ''}`;
+    if (r.iovecs.length === 1) {
+      lines.push(`${ts()} pread64(3${path}, ${lit(data)}, ${len}, ${r.offset}) = ${len} <0.000100>`);
+    } else {
+      let at = 0;
+      const items = r.iovecs.map((v) => {
+        const s = `{iov_base=${lit(data.subarray(at, at + v.len))}, iov_len=${v.len}}`;
+        at += v.len;
+        return s;
+      });
+      lines.push(`${ts()} preadv(3${path}, [${items.join(', ')}], ${r.iovecs.length}, ${r.offset}) = ${len} <0.000100>`);
+    }
+  });
+  lines.push(`${ts()} close(3${path}) = 0 <0.000005>`);
+  return lines.join('\n') + '\n';
+}
