@@ -5,9 +5,11 @@
  * `%3d,%-3d %2d %8d %5d.%09lu %5u %2s %3s ` (device, cpu, sequence,
  * seconds.nanoseconds since the first event, pid, action, rwbs) followed by an
  * action-specific tail (process_default). printf widths overflow, so fields
- * are found by whitespace, never by column. Lines are scanned with charCodeAt:
- * no regular expression and no substring on the hot path, strings are
- * interned through small caches keyed by the characters themselves.
+ * are found by whitespace, never by column. Lines arrive as bytes
+ * (RawLineSplitter): the common event lines are scanned straight from the
+ * bytes (./blkparseBytes), every other line is decoded and scanned with
+ * charCodeAt. No regular expression and no substring on the hot path, strings
+ * are interned through small caches keyed by the characters themselves.
  *
  * Everything that is not an event goes to the summary parser
  * (./blkparseSummary) or, failing that, becomes a diagnostic.
@@ -18,8 +20,9 @@ import { Action } from './model/actions';
 import { BlockEventStore, ExtraKind, devKey } from './model/blockEvents';
 import type { ChunkParser, ParsedSource } from './model/source';
 import { DiagnosticSink } from './model/source';
-import { LineSplitter } from './text/lines';
+import { RawLineSplitter, decodeLine } from './text/rawLines';
 import { BlkparseSummaryParser } from './blkparseSummary';
+import { ByteEventScanner } from './blkparseBytes';
 
 const SPACE = 32;
 const TAB = 9;
@@ -74,6 +77,18 @@ function isWs(c: number): boolean {
 /** blkparse prints the kernel's u16 `error` with %d: negative errnos show as 65536 - errno. */
 export function decodeBlkError(v: number): number {
   return v > 32767 && v < 65536 ? v - 65536 : v;
+}
+
+/** The header fields pushEvent stores, as both scanners leave them. */
+interface HeaderFields {
+  major: number;
+  minor: number;
+  cpu: number;
+  seq: number;
+  secs: number;
+  frac: number;
+  pid: number;
+  action: number;
 }
 
 /**
@@ -382,8 +397,9 @@ const CHATTER = [
 export class BlkparseTextParser implements ChunkParser {
   readonly store = new BlockEventStore();
   private readonly diags: DiagnosticSink;
-  private readonly splitter: LineSplitter;
+  private readonly splitter: RawLineSplitter;
   private readonly scan = new LineScanner();
+  private readonly bytesScan = new ByteEventScanner();
   private readonly summary = new BlkparseSummaryParser();
   /* Intern caches probed once per line: direct-mapped typed arrays, no Map lookups on the hot path. */
   private readonly rwbsKeys = new Float64Array(CACHE_MASK + 1).fill(-1);
@@ -400,19 +416,46 @@ export class BlkparseTextParser implements ChunkParser {
   private warnedPrecision = false;
   private firstCustomLine = 0;
 
-  constructor(readonly name: string) {
+  /** `fastPath` false sends every line through the string path (tests compare both paths). */
+  constructor(
+    readonly name: string,
+    private readonly fastPath = true,
+  ) {
     this.diags = new DiagnosticSink(name);
-    this.splitter = new LineSplitter(
-      (s, a, e, n) => this.line(s, a, e, n),
-      (n, chars) => {
+    this.splitter = new RawLineSplitter(
+      (b, a, e, n) => this.rawLine(b, a, e, n),
+      (n, bytes) => {
         this.unparsed++;
-        this.diags.add('warning', `line longer than the line limit (${chars} characters so far) skipped`, { line: n });
+        this.diags.add('warning', `line longer than the line limit (${bytes} bytes) skipped`, { line: n });
       },
     );
   }
 
   push(chunk: Uint8Array): void {
     this.splitter.push(chunk);
+  }
+
+  /** A line as bytes: common events straight from the bytes, anything else decoded and scanned as text. */
+  private rawLine(b: Uint8Array, a: number, e: number, lineNo: number): void {
+    const f = this.bytesScan;
+    if (this.fastPath && f.event(b, a, e)) {
+      this.nonEmpty++;
+      let comm = 0;
+      if (f.commStart >= 0) {
+        if (f.commNull) this.nullComms++;
+        else comm = this.commBytes(b, f.commStart, f.commEnd, f.commHash);
+      }
+      const rk = f.rwbsKey;
+      const rslot = rk & CACHE_MASK;
+      const rwbs = rk >= 0 && this.rwbsKeys[rslot] === rk ? this.rwbsSlot[rslot] : this.rwbsMiss(rk, decodeLine(b, f.rwbsStart, f.rwbsEnd));
+      const ev = this.pushEvent(f, rwbs, lineNo, f.sector, f.nsect, comm);
+      const st = this.store;
+      if (f.err !== 0) st.addExtra(ev, ExtraKind.Error, f.err);
+      if (f.depth >= 0) st.addExtra(ev, ExtraKind.UnplugDepth, f.depth);
+      return;
+    }
+    const s = decodeLine(b, a, e);
+    this.line(s, 0, s.length, lineNo);
   }
 
   private line(s: string, a: number, e: number, lineNo: number): void {
@@ -666,7 +709,7 @@ export class BlkparseTextParser implements ChunkParser {
      * trace_block_split(split, bio->bi_iter.bi_sector)), which blkparse does not
      * print; it is exactly NEW - SECTOR, so every format carries the same count. */
     if (splitTo > sector && nsect === 0) nsect = splitTo - sector;
-    const ev = this.pushEvent(s, lineNo, sector, nsect, comm);
+    const ev = this.pushEvent(this.scan, this.rwbsOf(s), lineNo, sector, nsect, comm);
     if (hasErr && err !== 0) st.addExtra(ev, ExtraKind.Error, err);
     if (depth >= 0) st.addExtra(ev, ExtraKind.UnplugDepth, depth);
     if (splitTo >= 0) st.addExtra(ev, ExtraKind.SplitTo, splitTo);
@@ -778,33 +821,40 @@ export class BlkparseTextParser implements ChunkParser {
     i = sc.i;
     while (i < e && ((c = s.charCodeAt(i)) === SPACE || c === TAB)) i++;
     if (i < e) return false;
-    const ev = this.pushEvent(s, lineNo, sector, nsect, comm);
+    const ev = this.pushEvent(this.scan, this.rwbsOf(s), lineNo, sector, nsect, comm);
     const st2 = this.store;
     if (err !== 0) st2.addExtra(ev, ExtraKind.Error, err);
     if (depth >= 0) st2.addExtra(ev, ExtraKind.UnplugDepth, depth);
     return true;
   }
 
-  /** Appends the scanned header with its tail values; returns the event index. */
-  private pushEvent(s: string, lineNo: number, sector: number, nsect: number, comm: number): number {
+  /** The rwbs index of the string scanner's line `s`, through the intern cache. */
+  private rwbsOf(s: string): number {
     const sc = this.scan;
+    const rk = sc.rwbsKey;
+    const rslot = rk & CACHE_MASK;
+    if (rk >= 0 && this.rwbsKeys[rslot] === rk) return this.rwbsSlot[rslot];
+    return this.rwbsMiss(rk, s.slice(sc.rwbsStart, sc.rwbsEnd));
+  }
+
+  /** Interns an rwbs string not in the cache and caches it under its key (-1: too long to key). */
+  private rwbsMiss(rk: number, text: string): number {
+    const rwbs = this.store.rwbsIdx(text);
+    if (rk >= 0) {
+      const rslot = rk & CACHE_MASK;
+      this.rwbsKeys[rslot] = rk;
+      this.rwbsSlot[rslot] = rwbs;
+    }
+    return rwbs;
+  }
+
+  /** Appends a scanned header with its rwbs index and tail values; returns the event index. */
+  private pushEvent(sc: HeaderFields, rwbs: number, lineNo: number, sector: number, nsect: number, comm: number): number {
     const st = this.store;
     const key = devKey(sc.major, sc.minor);
     if (key !== this.lastDevKey) {
       this.lastDevKey = key;
       this.lastDevIdx = st.deviceIdx(key);
-    }
-    const rk = sc.rwbsKey;
-    const rslot = rk & CACHE_MASK;
-    let rwbs: number;
-    if (rk >= 0 && this.rwbsKeys[rslot] === rk) {
-      rwbs = this.rwbsSlot[rslot];
-    } else {
-      rwbs = st.rwbsIdx(s.slice(sc.rwbsStart, sc.rwbsEnd));
-      if (rk >= 0) {
-        this.rwbsKeys[rslot] = rk;
-        this.rwbsSlot[rslot] = rwbs;
-      }
     }
     /* Integer and fraction parsed apart: exact up to 2^53 ns. */
     const timeNs = sc.secs * 1e9 + sc.frac;
@@ -858,6 +908,26 @@ export class BlkparseTextParser implements ChunkParser {
       }
     }
     const idx = strings.intern(s.slice(a, j));
+    this.commSlot[slot] = idx;
+    this.commHash[slot] = h;
+    return idx;
+  }
+
+  /** commBytes: comm()'s cache for an ASCII name at bytes[a, j) with FNV-1a hash h (the same hash as comm's). */
+  private commBytes(b: Uint8Array, a: number, j: number, h: number): number {
+    const len = j - a;
+    const slot = (h ^ (h >>> 15)) & CACHE_MASK;
+    const strings = this.store.strings;
+    const hit = this.commSlot[slot];
+    if (hit > 0 && this.commHash[slot] === h) {
+      const v = strings.values[hit];
+      if (v.length === len) {
+        let k = 0;
+        while (k < len && v.charCodeAt(k) === b[a + k]) k++;
+        if (k === len) return hit;
+      }
+    }
+    const idx = strings.intern(decodeLine(b, a, j));
     this.commSlot[slot] = idx;
     this.commHash[slot] = h;
     return idx;
@@ -966,9 +1036,8 @@ function parseElapsed(s: string, a: number, b: number): number {
 /** Parses a whole in-memory blkparse text (used by the bench and tools). */
 export function parseBlkparseText(bytes: Uint8Array, name: string): ParsedSource {
   const p = new BlkparseTextParser(name);
-  /* TextDecoder's streaming mode is several times faster on 64 KiB slices than on one huge buffer. */
-  const step = 1 << 16;
-  for (let i = 0; i < bytes.length; i += step) p.push(bytes.subarray(i, Math.min(bytes.length, i + step)));
+  /* One push: lines are read in place from the bytes, nothing is decoded or copied per chunk. */
+  p.push(bytes);
   const src = p.finish();
   src.evidence = 'parsed as blkparse text';
   return src;

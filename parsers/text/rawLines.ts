@@ -8,7 +8,9 @@
  * carriage return before it are excluded, a UTF-8 BOM at the stream start is
  * dropped. `bytes` is either the pushed chunk itself (lines that lie inside
  * it) or the splitter's own carry buffer (lines cut by chunk boundaries): read
- * it during the callback only, never keep it. Line numbers are exactly those
+ * it during the callback only, never keep it. bytes[end] always exists and is
+ * a CR or LF (the line's own terminator, or an LF put after a held line), so a
+ * scanner whose loops stop at CR and LF anyway needs no `i < end` test in them. Line numbers are exactly those
  * of LineSplitter (./lines), and decodeLine(bytes, start, end) gives the text
  * LineSplitter would give for the same line (see below), so a parser can scan
  * ASCII bytes on its hot path and decode only the lines it cannot handle there.
@@ -104,6 +106,7 @@ export class RawLineSplitter {
     }
     const len = this.carryLen;
     this.carryLen = 0;
+    this.carry[len] = LF;
     this.emit(this.carry, 0, len);
   }
 
@@ -124,10 +127,11 @@ export class RawLineSplitter {
       this.carryLen = 0;
       return;
     }
-    if (len > this.carry.length) {
+    // One byte more than the line for the terminator endHeld puts after it.
+    if (len + 1 > this.carry.length) {
       let cap = this.carry.length * 2;
-      while (cap < len) cap *= 2;
-      const c = new Uint8Array(Math.min(cap, this.maxLineBytes));
+      while (cap < len + 1) cap *= 2;
+      const c = new Uint8Array(Math.min(cap, this.maxLineBytes + 1));
       c.set(this.carry.subarray(0, this.carryLen));
       this.carry = c;
     }
