@@ -8,7 +8,7 @@
 import { select } from 'd3';
 import { zoom as d3zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { createStore, useStore } from 'zustand';
+import { createStore } from 'zustand';
 import { useAppStore } from '../state/appStore';
 import { cssColor } from '../theme/theme';
 import { LANE_CLASS_LABELS, type TimelineColumns } from '../worker/protocol';
@@ -69,8 +69,7 @@ export function Timeline() {
   const timeRange = useAppStore((s) => s.selection.timeRange);
   const records = useAppStore((s) => s.analysis?.records);
   const viewStore = useRef(createViewStore()).current;
-  const t0 = useStore(viewStore, (s) => s.t0);
-  const t1 = useStore(viewStore, (s) => s.t1);
+  const spanRef = useRef<HTMLSpanElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
   const zoomRef = useRef<ZoomBehavior<HTMLCanvasElement, unknown> | null>(null);
@@ -126,10 +125,15 @@ export function Timeline() {
       measures = 0;
     }
     c.dataset.drawMs = st.ms.toFixed(2);
+    // The visible span is written here, not rendered by React: zooming re-renders nothing.
+    if (spanRef.current) spanRef.current.textContent = formatNs(s.t1 - s.t0, s.t1 - s.t0);
     c.dataset.drawnEvents = String(st.drawnEvents);
   };
+  // Handlers bound once (d3-zoom, the view store) always reach this render's draw.
+  const drawRef = useRef(draw);
+  drawRef.current = draw;
   const schedule = () => {
-    if (!frame.current) frame.current = requestAnimationFrame(draw);
+    if (!frame.current) frame.current = requestAnimationFrame(() => drawRef.current());
   };
 
   // Canvas backing size (assigning width clears and reallocates: only on a real change).
@@ -202,7 +206,9 @@ export function Timeline() {
     if (c && zoomRef.current) select(c).call(zoomRef.current.transform, zoomIdentity);
   }, [cols]);
 
-  useEffect(schedule, [t0, t1, rows, marks, timeRange, domain]);
+  useEffect(schedule, [rows, marks, timeRange, domain]);
+  // Zoom and pan change the view store only; redraw without a React render.
+  useEffect(() => viewStore.subscribe(schedule), [viewStore]);
 
   const zoomBy = (k: number) => {
     const c = canvasRef.current;
@@ -282,15 +288,13 @@ export function Timeline() {
     schedule();
   };
 
-  const span = t1 - t0;
   return (
     <section className="panel timeline area-timeline" aria-labelledby="timeline-title">
       <div className="panel-head timeline-toolbar">
         <h2 id="timeline-title">Timeline</h2>
         {cols && (
           <span role="status" aria-label="timeline status" data-testid="timeline-status">
-            {cols.blockEvents.toLocaleString('en-US')} block events · {cols.syscalls.reduce((n, s) => n + s.timeNs.length, 0).toLocaleString('en-US')} syscalls · view{' '}
-            {formatNs(span, span)}
+            {cols.blockEvents.toLocaleString('en-US')} block events · {cols.syscalls.reduce((n, s) => n + s.timeNs.length, 0).toLocaleString('en-US')} syscalls · view <span ref={spanRef} />
           </span>
         )}
         <span className="legend">
@@ -328,6 +332,7 @@ export function Timeline() {
             role="img"
             aria-label="timeline canvas"
             data-testid="timeline-canvas"
+            data-export="timeline"
             onKeyDown={onKeyDown}
             onPointerDown={onPointerDown}
             onPointerMove={onPointerMove}

@@ -34,7 +34,7 @@ export interface View {
 }
 
 /** Scatter: at most this many events per pixel column. */
-const PER_COLUMN = 6;
+const PER_COLUMN = 4;
 
 /** First index with a[i] >= v in a sorted array, searching [lo, hi). */
 export function lowerBound(a: Float64Array, v: number, lo = 0, hi = a.length): number {
