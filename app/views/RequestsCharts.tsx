@@ -57,7 +57,14 @@ export function LatencyHistogram({ q2c, d2c }: { q2c: { lo: number; counts: numb
       }
       ctx.fillStyle = cssColor('--muted');
       ctx.font = '10px system-ui, sans-serif';
-      for (let b = lo; b < hi; b += Math.max(1, Math.ceil(n / 5))) ctx.fillText(formatNs(2 ** b, 2 ** b), 2 + (b - lo) * bw, h - 2);
+      let nextX = 0;
+      for (let b = lo; b < hi; b++) {
+        const x = 2 + (b - lo) * bw;
+        if (x < nextX) continue;
+        const label = formatNs(2 ** b, 2 ** b);
+        ctx.fillText(label, x, h - 2);
+        nextX = x + ctx.measureText(label).width + 8;
+      }
     },
     [q2c, d2c],
   );

@@ -42,13 +42,15 @@ export function RequestsView() {
   const originNs = useAppStore((s) => s.timeline?.originNs ?? 0);
   const readId = useAppStore((s) => s.selection.readId);
   const select = useAppStore((s) => s.select);
-  const [tab, setTab] = useState<'reads' | 'requests'>('reads');
+  const [chosen, setTab] = useState<'reads' | 'requests' | null>(null);
   const rows = useMemo(() => (analysis ? readRows(analysis) : []), [analysis]);
   const lat = useMemo(() => (req ? latencies(req) : null), [req]);
   const hists = useMemo(() => (lat ? { q2c: log2Histogram(lat.q2c), d2c: log2Histogram(lat.d2c) } : null), [lat]);
   const verified = useMemo(() => countVerified(rows), [rows]);
   const selectedRow = readId === null ? null : rows.findIndex((x) => x.r.id === readId);
   const nReq = req?.tQ.length ?? 0;
+  // A block-only capture has no reads to list: its requests are what there is to see.
+  const tab = chosen ?? (rows.length === 0 && nReq > 0 ? 'requests' : 'reads');
 
   return (
     <div className="split">
