@@ -10,6 +10,8 @@ import { saveReportFile } from '../export/reportFile';
 import { buildReport, shrinkSteps, type BuildOptions } from './build';
 import { fittingLink, linkFor, ONE_FINDING_LIMIT, WARN_LIMIT, type ShareLink } from './link';
 import { useReportFragment } from './open';
+import { knownPageOffset } from '../views/AnatomyWorkload';
+import { hypothesisPageOffset } from '../views/AnatomyModel';
 import type { Report } from './report';
 
 interface Shown {
@@ -24,6 +26,10 @@ function currentOptions(): BuildOptions {
     variant: s.variant,
     pageOffset: s.pageOffset,
     sources: s.sources.map((x) => ({ name: x.summary.name, format: x.summary.format })),
+    pageOffsetOf: (r) => {
+      const k = knownPageOffset(r);
+      return k >= 0 ? k : (hypothesisPageOffset(s.analysis, r.id) ?? -1);
+    },
   };
 }
 

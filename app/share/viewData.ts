@@ -6,7 +6,8 @@
 import { useAppStore } from '../state/appStore';
 import type { AnalysisResult } from '../../engine/forensics/analyze';
 import type { Finding } from '../../engine/forensics/findings';
-import { contextFor, type ContextRecord } from '../views/AnatomyWorkload';
+import { contextFor, DEFAULT_CONTEXT, knownPageOffset, type ContextRecord } from '../views/AnatomyWorkload';
+import { hypothesisPageOffset } from '../views/AnatomyModel';
 import { toReportRecord, toReportReadMap } from './build';
 import type { Report, ReportContext, ReportExcerpt, ReportReadMap, ReportRecord } from './report';
 
@@ -28,6 +29,11 @@ const cache = new WeakMap<object, ViewData>();
 function fromAnalysis(a: AnalysisResult): ViewData {
   const maps = new Map(a.reads.map((m) => [m.io, m]));
   const contexts = new Map<number, ReportContext | null>();
+  /* Earlier operations replay at their traced or hypothesised page offset. */
+  const pageOffsetOf = (r: ContextRecord) => {
+    const k = knownPageOffset(r);
+    return k >= 0 ? k : (hypothesisPageOffset(a, r.id) ?? -1);
+  };
   return {
     shared: false,
     findings: a.findings,
@@ -41,7 +47,7 @@ function fromAnalysis(a: AnalysisResult): ViewData {
       return m ? toReportReadMap(m) : null;
     },
     context: (io) => {
-      if (!contexts.has(io)) contexts.set(io, contextFor(a.records as ContextRecord[], io));
+      if (!contexts.has(io)) contexts.set(io, contextFor(a.records as ContextRecord[], io, DEFAULT_CONTEXT, pageOffsetOf));
       return contexts.get(io) ?? null;
     },
     excerpt: () => null,

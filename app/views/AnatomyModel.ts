@@ -71,11 +71,15 @@ export function bufPos(pageOffset: number, bufOffset: number): [number, number] 
   return [Math.floor(v / PAGE), v % PAGE];
 }
 
-/** Page offset hypothesised for a read by the analysis' best hypothesis (when it provides one). */
+/**
+ * Page offset the analysis' hypothesis ranking gives a read (hypotheses.ts
+ * ReadExplanation: the traced address when known, else the best candidate's
+ * page offset), or null when the ranking does not explain that read.
+ */
 export function hypothesisPageOffset(analysis: unknown, io: number): number | null {
-  const hyps = (analysis as { hypotheses?: unknown } | null)?.hypotheses;
-  const best = Array.isArray(hyps) ? hyps[0] : (hyps as { best?: unknown } | undefined)?.best;
-  const offsets = (best as { pageOffsets?: unknown } | undefined)?.pageOffsets;
-  const v = Array.isArray(offsets) ? offsets[io] : (offsets as Record<string, unknown> | undefined)?.[String(io)];
+  const reads = (analysis as { hypotheses?: { reads?: unknown } | null } | null)?.hypotheses?.reads;
+  if (!Array.isArray(reads)) return null;
+  const ex = reads.find((r: { io?: unknown }) => r?.io === io) as { pageOffset?: unknown; candidates?: { pageOffset?: unknown }[] } | undefined;
+  const v = typeof ex?.pageOffset === 'number' ? ex.pageOffset : ex?.candidates?.[0]?.pageOffset;
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < PAGE ? v : null;
 }

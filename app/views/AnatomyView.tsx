@@ -195,7 +195,9 @@ export function AnatomyView() {
   const rec = useMemo(() => (readId !== null && data ? data.record(readId) : null), [data, readId]);
   const ctx = useMemo(() => (readId !== null && data ? data.context(readId) : null), [data, readId]);
   const known = rec ? knownPageOffset(rec) : -1;
-  const hyp = readId !== null && analysis ? hypothesisPageOffset(analysis, readId) : null;
+  const ctxPo = ctx && ctx.ops.length > 0 ? ctx.ops[ctx.ops.length - 1][3] : -1;
+  /* Live: the analysis' hypothesis; shared: the offset the report's context recorded for the read. */
+  const hyp = readId !== null && analysis ? hypothesisPageOffset(analysis, readId) : ctxPo >= 0 ? ctxPo : null;
   const pageOffset = known >= 0 ? known : hyp !== null ? hyp : (chosen ?? 0);
   const origin = known >= 0 ? 'from the traced buffer address' : hyp !== null ? 'from the best hypothesis' : 'assumed (the trace does not show the address)';
 
