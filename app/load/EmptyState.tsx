@@ -9,7 +9,7 @@ export function EmptyState() {
   const demo = (urls: string[]) => loadFromUrls(urls).catch((e: unknown) => setErr(String((e as Error).message ?? e)));
   const reportError = useAppStore((s) => s.reportError);
   return (
-    <div className="empty">
+    <div className="empty-page">
       <div className="empty-card">
         <h2>Which sectors came back wrong?</h2>
         <p>
