@@ -8,6 +8,9 @@ import type { BlockRequest } from './blockLayer';
 import { BLKIF_MAX_SEGMENTS, BLK_RING_SIZE_1PAGE, SEGS_PER_INDIRECT_FRAME, WIRE_SECTOR, XEN_PAGE_SIZE, type ReplayConfig } from './config';
 import { GrantPool, GrefStack, SLOTS_PER_FRAME } from './grantPool';
 import { SRC_DESCRIPTORS, type SlotStore } from './slots';
+import type { CopyTrace } from './provenance';
+
+export type { CopyTrace } from './provenance';
 
 /** One memcpy of the completion: grant page bytes → buffer bytes. */
 export interface CompletionCopy {
@@ -21,13 +24,6 @@ export interface CompletionCopy {
   pageEnd: number;
   bufStart: number;
   bufEnd: number;
-}
-
-/** Per buffer unit: which completion (shadow seq) copied it, from which grant page and 512-byte slot. */
-export interface CopyTrace {
-  copiedBy: Float64Array;
-  srcFrame: Float64Array;
-  srcSlot: Float64Array;
 }
 
 /** What blkfront keeps per in-flight block request (struct blk_shadow, plus its extra request). */
@@ -177,14 +173,7 @@ export class Blkfront {
       const fixed = (BLKIF_MAX_SEGMENTS * XEN_PAGE_SIZE) / WIRE_SECTOR;
       shadow.ring.push(this.ringRequest(req, opId, first, req.sector, false));
       shadow.ring.push(this.ringRequest(req, opId, segments.slice(BLKIF_MAX_SEGMENTS), req.sector + fixed, false));
-      if (firstSectors !== fixed) {
-        shadow.hazards.push({
-          kind: 'sector-gap',
-          opId,
-          message: `extra request at sector ${req.sector + fixed} but the first request ends at ${req.sector + firstSectors}: sectors [${req.sector + firstSectors}, ${req.sector + fixed}) are not transferred, data lands ${fixed - firstSectors} sectors off`,
-          refs: shadow.ring.map((r) => `ring request id ${r.id}`),
-        });
-      }
+      if (firstSectors !== fixed) shadow.hazards.push(sectorGapHazard(opId, req.sector, firstSectors, shadow.ring.map((r) => r.id)));
     }
     return shadow;
   }
@@ -214,7 +203,7 @@ export class Blkfront {
           const bv = bvecs[j];
           const i = offset >> 12;
           if (i >= nseg) {
-            done.hazards.push(bugOn(shadow, `0a8704a51: grants_used[${i}] past nr_segments ${nseg}`));
+            done.hazards.push(bugOn(shadow, bugOnPastSegments(i, nseg)));
             break;
           }
           this.copy(shadow, 'bvec', j, i, bv.offset, bv.len, bv.bufOffset, buf, trace, record ? done.copies : null);
@@ -229,7 +218,7 @@ export class Blkfront {
           if (bv.offset < offset) i++;
           if (i >= nseg) {
             /* BUG_ON(i >= s->req.u.rw.nr_segments): the guest would oops here. */
-            done.hazards.push(bugOn(shadow, `d62f69185: BUG_ON(i >= nr_segments): i=${i}, nr_segments=${nseg} at bvec ${j}`));
+            done.hazards.push(bugOn(shadow, bugOnSegmentIndex(i, nseg, j)));
             break;
           }
           this.copy(shadow, 'bvec', j, i, bv.offset, bv.len, bv.bufOffset, buf, trace, record ? done.copies : null);
@@ -292,10 +281,40 @@ export class Blkfront {
 }
 
 /** 512-byte units of [off, off+len) that lie inside one 4 KiB frame (an overlong entry is cut, not spilled). */
-function frameUnits(off: number, len: number): number {
-  return Math.max(0, Math.min(off + len, XEN_PAGE_SIZE) - off) / WIRE_SECTOR;
+export function frameUnits(off: number, len: number): number {
+  return Math.max(0, Math.min(off + len, FRAME_BYTES) - off) / UNIT_BYTES;
 }
 
+/* Read once: the columnar path calls frameUnits per copy, and under tsx / vitest an imported binding is a getter. */
+const FRAME_BYTES = XEN_PAGE_SIZE;
+const UNIT_BYTES = WIRE_SECTOR;
+
 function bugOn(shadow: Shadow, message: string): Hazard {
-  return { kind: 'bug-on', opId: shadow.opId, message, refs: shadow.ring.map((r) => `ring request id ${r.id}`) };
+  return bugOnHazard(shadow.opId, message, shadow.ring.map((r) => r.id));
+}
+
+/** A BUG_ON in blkif_completion, naming the ring requests of the shadow that hit it. */
+export function bugOnHazard(opId: number, message: string, ringIds: number[]): Hazard {
+  return { kind: 'bug-on', opId, message, refs: ringIds.map((id) => `ring request id ${id}`) };
+}
+
+/** 0a8704a51: `i = offset >> PAGE_SHIFT` ran past the request's grants. */
+export function bugOnPastSegments(i: number, nseg: number): string {
+  return `0a8704a51: grants_used[${i}] past nr_segments ${nseg}`;
+}
+
+/** d62f69185: BUG_ON(i >= s->req.u.rw.nr_segments) at bvec `j`. */
+export function bugOnSegmentIndex(i: number, nseg: number, j: number): string {
+  return `d62f69185: BUG_ON(i >= nr_segments): i=${i}, nr_segments=${nseg} at bvec ${j}`;
+}
+
+/** c004a6fe0c40: the extra request sits at a fixed +88 although the first one carried `firstSectors`. */
+export function sectorGapHazard(opId: number, sector: number, firstSectors: number, ringIds: number[]): Hazard {
+  const fixed = (BLKIF_MAX_SEGMENTS * XEN_PAGE_SIZE) / WIRE_SECTOR;
+  return {
+    kind: 'sector-gap',
+    opId,
+    message: `extra request at sector ${sector + fixed} but the first request ends at ${sector + firstSectors}: sectors [${sector + firstSectors}, ${sector + fixed}) are not transferred, data lands ${fixed - firstSectors} sectors off`,
+    refs: ringIds.map((id) => `ring request id ${id}`),
+  };
 }

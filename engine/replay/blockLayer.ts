@@ -50,16 +50,21 @@ function phys(page: number, offset: number, pageSize: number, assignment: 'disti
  * The segment-size test is the caller's (it needs the sg entry's running length).
  */
 export function bvecsMergeable(a: Bvec, b: Bvec, cfg: BlockLayerConfig): boolean {
+  return piecesMergeable(a.page, a.offset, a.len, b.page, b.offset, b.len, cfg);
+}
+
+/** bvecsMergeable on plain numbers (the columnar block layer keeps bvecs in typed arrays). */
+export function piecesMergeable(aPage: number, aOffset: number, aLen: number, bPage: number, bOffset: number, bLen: number, cfg: BlockLayerConfig): boolean {
   const { pageSize, pageAssignment } = cfg;
-  if (a.page !== b.page) {
-    if (pageAssignment !== 'contiguous' || b.page !== a.page + 1) return false;
+  if (aPage !== bPage) {
+    if (pageAssignment !== 'contiguous' || bPage !== aPage + 1) return false;
     /* biomerge.c (≥ 4.4): never merge when XEN_PAGE_SIZE != PAGE_SIZE. */
     if (pageSize !== 4096) return false;
   }
-  const aStart = phys(a.page, a.offset, pageSize, pageAssignment);
-  if (aStart + a.len !== phys(b.page, b.offset, pageSize, pageAssignment)) return false;
+  const aStart = phys(aPage, aOffset, pageSize, pageAssignment);
+  if (aStart + aLen !== phys(bPage, bOffset, pageSize, pageAssignment)) return false;
   const mask = cfg.limits.segBoundaryMask;
-  const bEnd = phys(b.page, b.offset, pageSize, pageAssignment) + b.len - 1;
+  const bEnd = phys(bPage, bOffset, pageSize, pageAssignment) + bLen - 1;
   return Math.floor(aStart / (mask + 1)) === Math.floor(bEnd / (mask + 1));
 }
 
@@ -107,11 +112,12 @@ export function dioToBvecs(op: WorkloadOp, length: number, pageSize: number): Bv
   return out;
 }
 
-const EINVAL = { errno: 22, name: 'EINVAL' };
-const MAX_RW_COUNT = 0x7ffff000;
+export const EINVAL = { errno: 22, name: 'EINVAL' };
+/** rw_verify_area: a single read/write transfers at most MAX_RW_COUNT (INT_MAX & PAGE_MASK) bytes. */
+export const MAX_RW_COUNT = 0x7ffff000;
 
 /** Alignment checks of do_blockdev_direct_IO / __blkdev_direct_IO: offset, length, each iovec. */
-function alignmentError(op: WorkloadOp, sectorSize: number): string | null {
+export function alignmentError(op: WorkloadOp, sectorSize: number): string | null {
   if (!Number.isFinite(op.offset) || op.offset < 0) return `offset ${op.offset} invalid`;
   if (!Number.isFinite(op.length) || op.length < 0) return `length ${op.length} invalid`;
   if (op.offset % sectorSize !== 0) return `offset ${op.offset} not a multiple of ${sectorSize}`;

@@ -4,33 +4,20 @@
  * page, zeros). Operations run one after the other (synchronous syscalls); the block requests of
  * one operation are all queued before any completes, as many as the ring has slots.
  */
-import type {
-  BackendIo,
-  BackendModel,
-  BackendReply,
-  Hazard,
-  ProvenanceRun,
-  ProvenanceSource,
-  RingRequest,
-  SyntheticBlockEvent,
-  WorkloadOp,
-} from './types';
+import type { BackendIo, BackendModel, BackendReply, Hazard, ProvenanceRun, RingRequest, SyntheticBlockEvent, WorkloadOp } from './types';
 import { buildRequests, type BlockRequest } from './blockLayer';
 import { Blkfront, type CompletionCopy, type CopyTrace, type Shadow } from './blkfront';
 import { blkback, makeBlkback } from './blkback';
 import { validateConfig, WIRE_SECTOR, type ReplayConfig } from './config';
 import { SLOTS_PER_FRAME } from './grantPool';
-import {
-  SRC_BACKEND_STALE,
-  SRC_DESCRIPTORS,
-  SRC_IMAGE,
-  SRC_UNKNOWN,
-  SRC_UNTOUCHED,
-  SRC_USER,
-  SRC_ZERO,
-  SlotStore,
-} from './slots';
+import { SRC_BACKEND_STALE, SRC_IMAGE, SlotStore } from './slots';
+import { DiskOverlay, writePayloads } from './overlay';
+import { bytesOf, diffRanges, provenanceOf } from './provenance';
+import { replayColumnar } from './columnarReplay';
 import type { Disk } from './disk';
+
+export { syntheticWriteData } from './overlay';
+export { diffRanges, provenanceOf } from './provenance';
 
 export interface Workload {
   name?: string;
@@ -102,38 +89,12 @@ function backendFor(config: ReplayConfig): BackendModel | undefined {
   return backends.get(config.backend);
 }
 
-/** Sectors the workload wrote, labelled like grant-page slots (content tracked by label). */
-class DiskOverlay {
-  readonly store = new SlotStore();
-  private readonly index = new Map<number, number>();
-
-  /** Slot index holding sector `s`, or -1 when the disk still has the image's bytes. */
-  slotOf(s: number): number {
-    return this.index.size === 0 ? -1 : (this.index.get(s) ?? -1);
-  }
-
-  write(s: number, src: SlotStore, si: number, writerOp: number): void {
-    let i = this.index.get(s);
-    if (i === undefined) {
-      i = this.store.length;
-      this.store.resize(i + 1);
-      this.index.set(s, i);
-    }
-    this.store.copyFrom(src, si, i, 1);
-    this.store.wOp[i] = writerOp;
-  }
-}
-
-/** 16-byte units `W%05u:%08u\n` (op id, LBA written) like the fixtures' stamps: data names its origin. */
-export function syntheticWriteData(op: WorkloadOp): Uint8Array {
-  const out = new Uint8Array(op.length);
-  const enc = new TextEncoder();
-  for (let at = 0; at < op.length; at += 16) {
-    const lba = Math.floor((op.offset + at) / 512);
-    const unit = enc.encode(`W${String(op.id % 100000).padStart(5, '0')}:${String(lba % 1e8).padStart(8, '0')}\n`);
-    out.set(unit.subarray(0, Math.min(16, op.length - at)), at);
-  }
-  return out;
+/**
+ * Whether the configured backend is the built-in Linux blkback (with or without dom0 queue limits:
+ * those only regroup its bios, never which bytes move), whose dispatch the columnar path applies inline.
+ */
+function isBuiltInBlkback(config: ReplayConfig): boolean {
+  return config.backend === 'blkback' && (config.backendLimits !== undefined || backends.get('blkback') === blkback);
 }
 
 export function replay(
@@ -158,20 +119,10 @@ export function replay(
   const keep = options.keepOps !== false;
   if (errors.length > 0 || !backend) return result;
   const detail = options.detail !== false;
+  /* Without display detail, the built-in blkback runs on the allocation-free columnar path (same results). */
+  if (!detail && isBuiltInBlkback(config)) return replayColumnar(ops, config, disk, options, result);
   const overlay = new DiskOverlay();
-  let opsById: Map<number, WorkloadOp> | null = null;
-  const writeData = new Map<number, Uint8Array>();
-  const dataOf = (id: number): Uint8Array => {
-    let d = writeData.get(id);
-    if (!d) {
-      if (!opsById) opsById = new Map(ops.map((o) => [o.id, o]));
-      const op = opsById.get(id);
-      d = new Uint8Array(op ? op.length : 0);
-      if (op) d.set(op.data ? op.data.subarray(0, op.length) : syntheticWriteData(op));
-      writeData.set(id, d);
-    }
-    return d;
-  };
+  const dataOf = writePayloads(ops);
   const deviceBytes = disk ? disk.sectors * WIRE_SECTOR : Infinity;
   let seq = 0;
   let clock = 0;
@@ -202,9 +153,8 @@ export function replay(
     if (bl.error) out.error = bl.error;
     const units = bl.length / WIRE_SECTOR;
     const isRead = op.op === 'read';
-    buf.resize(0);
-    buf.resize(units);
-    if (!isRead) for (let u = 0; u < units; u++) buf.set(u, SRC_USER, op.id, u, -1, op.id, -1);
+    buf.reset(units);
+    if (!isRead) buf.fillUser(units, op.id);
     if (trace.copiedBy.length < units) {
       trace.copiedBy = new Float64Array(units);
       trace.srcFrame = new Float64Array(units);
@@ -300,7 +250,7 @@ export function replay(
     }
     if (anyError && out.result >= 0) out.result = -5; /* EIO: dio_complete with a failed bio */
     if (isRead && units > 0) {
-      out.provenance = provenanceOf(buf, units, copiedBy, trace.srcFrame, trace.srcSlot);
+      out.provenance = provenanceOf(buf, units, trace);
       if (disk) {
         out.bytes = bytesOf(buf, units, disk, dataOf, options.unknownFill);
         if (op.observed?.data) out.mismatches = diffRanges(out.bytes, op.observed.data);
@@ -326,155 +276,4 @@ export function replay(
 function addHazard(out: OpReplay, h: Hazard): void {
   if (out.hazards === NONE) out.hazards = [];
   out.hazards.push(h);
-}
-
-/** Category of one buffer unit for run building: 0 untouched, 1 disk, 2 stale, 3 never-written, 4 zero. */
-function categoryOf(buf: SlotStore, u: number, copiedBy: Float64Array): number {
-  const kind = buf.kind[u];
-  if (kind === SRC_UNTOUCHED || copiedBy[u] < 0) return 0;
-  if (buf.wSeq[u] === copiedBy[u] && buf.from[u] >= 0) return 1;
-  if (kind === SRC_UNKNOWN) return 3;
-  if (kind === SRC_ZERO) return 4;
-  return 2;
-}
-
-/** Coalesces buffer units into provenance runs (one run per contiguous, same-origin range). */
-export function provenanceOf(
-  buf: SlotStore,
-  units: number,
-  copiedBy: Float64Array,
-  srcFrame: Float64Array,
-  srcSlot: Float64Array,
-): ProvenanceRun[] {
-  const runs: ProvenanceRun[] = [];
-  let u = 0;
-  while (u < units) {
-    const cat = categoryOf(buf, u, copiedBy);
-    let v = u + 1;
-    while (v < units && continuesRun(buf, copiedBy, srcFrame, srcSlot, cat, u, v)) v++;
-    runs.push({ bufStart: u * WIRE_SECTOR, bufEnd: v * WIRE_SECTOR, source: sourceOf(buf, u, v, cat, srcFrame, srcSlot) });
-    u = v;
-  }
-  return runs;
-}
-
-/** Whether unit `w` extends the run that starts at unit `u` (category `cat`). */
-function continuesRun(buf: SlotStore, copiedBy: Float64Array, srcFrame: Float64Array, srcSlot: Float64Array, cat: number, u: number, w: number): boolean {
-  if (categoryOf(buf, w, copiedBy) !== cat) return false;
-  const d = w - u;
-  switch (cat) {
-    case 1:
-      return buf.from[w] === buf.from[u] + d && writerOf(buf, w) === writerOf(buf, u);
-    case 2:
-      return (
-        srcFrame[w] === srcFrame[u] && srcSlot[w] === srcSlot[u] + d && buf.wOp[w] === buf.wOp[u] &&
-        buf.kind[w] === buf.kind[u] && sameContent(buf, u, w, d)
-      );
-    case 3:
-      return buf.a[w] === buf.a[u] && buf.b[w] === buf.b[u] + d;
-    default:
-      return true;
-  }
-}
-
-/** The workload write whose data a disk-sourced unit holds (-1: the image). */
-function writerOf(buf: SlotStore, u: number): number {
-  return buf.kind[u] === SRC_USER ? buf.a[u] : -1;
-}
-
-function sameContent(buf: SlotStore, u: number, w: number, d: number): boolean {
-  const fromOk = buf.from[u] < 0 ? buf.from[w] < 0 : buf.from[w] === buf.from[u] + d;
-  switch (buf.kind[u]) {
-    case SRC_IMAGE:
-      return buf.a[w] === buf.a[u] + d && fromOk;
-    case SRC_USER:
-      return buf.a[w] === buf.a[u] && buf.b[w] === buf.b[u] + d && fromOk;
-    case SRC_DESCRIPTORS:
-      return buf.a[w] === buf.a[u];
-    default:
-      return true;
-  }
-}
-
-function sourceOf(buf: SlotStore, u: number, v: number, cat: number, srcFrame: Float64Array, srcSlot: Float64Array): ProvenanceSource {
-  const n = (v - u) * WIRE_SECTOR;
-  switch (cat) {
-    case 1: {
-      const s: ProvenanceSource = { kind: 'disk', start: buf.from[u] * WIRE_SECTOR, end: buf.from[u] * WIRE_SECTOR + n };
-      const w = writerOf(buf, u);
-      if (w >= 0) s.writtenBy = w;
-      return s;
-    }
-    case 2: {
-      const pageStart = srcSlot[u] * WIRE_SECTOR;
-      const s: ProvenanceSource = { kind: 'stale', grantPage: srcFrame[u], writtenBy: buf.wOp[u], pageStart, pageEnd: pageStart + n };
-      const kind = buf.kind[u];
-      if (kind === SRC_DESCRIPTORS) s.content = { kind: 'descriptors', opId: buf.a[u] };
-      else if (buf.from[u] >= 0) {
-        s.content = { kind: 'disk', start: buf.from[u] * WIRE_SECTOR, end: buf.from[u] * WIRE_SECTOR + n };
-        if (kind === SRC_USER) s.content.writtenBy = buf.a[u];
-      } else if (kind === SRC_USER) {
-        s.content = { kind: 'user', opId: buf.a[u], bufStart: buf.b[u] * WIRE_SECTOR, bufEnd: buf.b[u] * WIRE_SECTOR + n };
-      }
-      return s;
-    }
-    case 3:
-      return { kind: 'never-written', grantPage: buf.a[u], pageStart: buf.b[u] * WIRE_SECTOR, pageEnd: buf.b[u] * WIRE_SECTOR + n };
-    case 4:
-      return { kind: 'zero' };
-    default:
-      return { kind: 'untouched' };
-  }
-}
-
-/** Materialises the bytes of labelled units (image runs read in one call each). */
-function bytesOf(
-  buf: SlotStore,
-  units: number,
-  disk: Disk,
-  dataOf: (op: number) => Uint8Array,
-  unknownFill?: (grantPage: number, pageStart: number, len: number) => Uint8Array,
-): Uint8Array {
-  const out = new Uint8Array(units * WIRE_SECTOR);
-  let u = 0;
-  while (u < units) {
-    const kind = buf.kind[u];
-    if (kind === SRC_IMAGE) {
-      let v = u + 1;
-      while (v < units && buf.kind[v] === SRC_IMAGE && buf.a[v] === buf.a[u] + (v - u)) v++;
-      out.set(disk.readSectors(buf.a[u], v - u), u * WIRE_SECTOR);
-      u = v;
-      continue;
-    }
-    if (kind === SRC_USER) {
-      const d = dataOf(buf.a[u]);
-      const at = buf.b[u] * WIRE_SECTOR;
-      out.set(d.subarray(at, Math.min(d.length, at + WIRE_SECTOR)), u * WIRE_SECTOR);
-    } else if (kind === SRC_UNKNOWN && unknownFill) {
-      out.set(unknownFill(buf.a[u], buf.b[u] * WIRE_SECTOR, WIRE_SECTOR).subarray(0, WIRE_SECTOR), u * WIRE_SECTOR);
-    }
-    u++;
-  }
-  return out;
-}
-
-/** Ranges (512-byte granular, merged) where `a` and `b` differ, over their common prefix. */
-export function diffRanges(a: Uint8Array, b: Uint8Array): { bufStart: number; bufEnd: number }[] {
-  const n = Math.min(a.length, b.length);
-  const out: { bufStart: number; bufEnd: number }[] = [];
-  for (let s = 0; s < n; s += WIRE_SECTOR) {
-    const e = Math.min(n, s + WIRE_SECTOR);
-    let same = true;
-    for (let i = s; i < e; i++) {
-      if (a[i] !== b[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) continue;
-    const last = out[out.length - 1];
-    if (last && last.bufEnd === s) last.bufEnd = e;
-    else out.push({ bufStart: s, bufEnd: e });
-  }
-  return out;
 }

@@ -68,17 +68,65 @@ export class SlotStore {
     this.wSeq[i] = wSeq;
   }
 
+  /** Makes this `n` slots, every one SRC_UNTOUCHED (what resize(0) then resize(n) gives), without per-slot calls. */
+  reset(n: number): void {
+    this.length = 0;
+    if (n > this.kind.length) this.resize(n);
+    const { kind, a, b, from, wOp, wSeq } = this;
+    for (let i = 0; i < n; i++) {
+      kind[i] = SRC_UNTOUCHED;
+      a[i] = 0;
+      b[i] = 0;
+      from[i] = -1;
+      wOp[i] = -1;
+      wSeq[i] = -1;
+    }
+    this.length = n;
+  }
+
+  /**
+   * Makes this `n` slots whose kind is SRC_UNTOUCHED, leaving their other columns as they were: an
+   * untouched slot's other columns carry no meaning (provenance and byte materialisation read only
+   * its kind, and nothing copies from it), so a read buffer is cleared with one store per slot.
+   */
+  untouch(n: number): void {
+    this.length = 0;
+    if (n > this.kind.length) this.resize(n);
+    this.kind.fill(SRC_UNTOUCHED, 0, n);
+    this.length = n;
+  }
+
+  /** Slots 0..n-1 as write `opId`'s buffer: unit u holds its bytes [512u, 512u+512). */
+  fillUser(n: number, opId: number): void {
+    const { kind, a, b, from, wOp, wSeq } = this;
+    for (let u = 0; u < n; u++) {
+      kind[u] = SRC_USER;
+      a[u] = opId;
+      b[u] = u;
+      from[u] = -1;
+      wOp[u] = opId;
+      wSeq[u] = -1;
+    }
+  }
+
   /** Copies `n` slots from `src[si..]` to `this[di..]` (memcpy of labels). */
   copyFrom(src: SlotStore, si: number, di: number, n: number): void {
+    const { kind, a, b, from, wOp, wSeq } = this;
+    const sk = src.kind;
+    const sa = src.a;
+    const sb = src.b;
+    const sf = src.from;
+    const so = src.wOp;
+    const sq = src.wSeq;
     for (let k = 0; k < n; k++) {
       const s = si + k;
       const d = di + k;
-      this.kind[d] = src.kind[s];
-      this.a[d] = src.a[s];
-      this.b[d] = src.b[s];
-      this.from[d] = src.from[s];
-      this.wOp[d] = src.wOp[s];
-      this.wSeq[d] = src.wSeq[s];
+      kind[d] = sk[s];
+      a[d] = sa[s];
+      b[d] = sb[s];
+      from[d] = sf[s];
+      wOp[d] = so[s];
+      wSeq[d] = sq[s];
     }
   }
 }
