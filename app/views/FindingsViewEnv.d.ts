@@ -1,2 +1,0 @@
-/* Vite client types (CSS side-effect imports of the views, import.meta.env). */
-/// <reference types="vite/client" />
