@@ -68,9 +68,13 @@ function readRef(r: IoRecord): ReadRef {
 }
 
 function visibleFull(r: IoRecord, bufOff: number): boolean {
-  for (const [s, e] of r.shown) if (bufOff >= s && bufOff + 512 <= e) return true;
+  const shown = r.shown;
+  for (let i = 0; i < shown.length; i++) if (bufOff >= shown[i][0] && bufOff + 512 <= shown[i][1]) return true;
   return false;
 }
+
+/* Hash halves of one read's sectors: scratch reused across reads. */
+let sectorWords = new Uint32Array(256);
 
 /** Full device sectors of a record: [bufOffset, lba] pairs (chunk boundaries at device sector boundaries). */
 function* fullSectors(r: IoRecord, bytes: number): Generator<[number, number]> {
@@ -94,7 +98,8 @@ function buildIndexes(records: IoRecord[], corr: Correlation, readKeys: Map<numb
       // Hash all full device sectors in one pass; mapRead reuses the result.
       const head = (512 - (r.offset % 512)) % 512;
       const nFull = Math.max(0, Math.floor((Math.min(r.result, r.data.length) - head) / 512));
-      const words = new Uint32Array(2 * nFull);
+      if (sectorWords.length < 2 * nFull) sectorWords = new Uint32Array(4 * nFull);
+      const words = sectorWords;
       if (nFull > 0) hashSectors(r.data, head, nFull, words);
       const keys = new Float64Array(nFull);
       for (let k = 0; k < nFull; k++) {

@@ -1,7 +1,9 @@
 /**
  * Throughput probe for the bench: N MB of stamped read data in a synthetic
- * strace store (64 KiB O_DIRECT preads over a stamped image), classified by
- * analyze() with and without the reference image.
+ * strace store (64 KiB O_DIRECT preads over a stamped image), hashed and
+ * classified by analyze() with and without the reference image. The
+ * hypothesis ranking (a replay of every read under five blkfront variants)
+ * is a separate cost, measured apart on a smaller slice.
  */
 import { DATA_PRESENT, SyscallStore } from '../../parsers/model/syscalls';
 import type { ParsedSource } from '../../parsers/model/source';
@@ -71,6 +73,10 @@ export interface ClassifyBench {
   gbpsStamps: number;
   gbpsImage: number;
   correct: number;
+  /** analyze() with the hypothesis ranking, stamps only, on `fullBytes` of the same data (0: not measured). */
+  fullBytes: number;
+  msFull: number;
+  gbpsFull: number;
 }
 
 /**
@@ -78,16 +84,25 @@ export interface ClassifyBench {
  * image) and times only analyze(). `nowMs` lets a Node caller pass a CPU-time
  * clock (a shared machine's wall time mostly measures the other tenants).
  */
-export function benchClassify(megabytes: number, nowMs: () => number = () => performance.now()): ClassifyBench {
+export function benchClassify(megabytes: number, nowMs: () => number = () => performance.now(), fullMegabytes = 0): ClassifyBench {
   const sectors = Math.max(128, Math.floor((megabytes * 1e6) / 512 / 128) * 128);
   const image = stampedImage(sectors);
   const src = syntheticReadSource(image, 65536);
   let t = nowMs();
-  const a = analyze({ sources: [src] });
+  const a = analyze({ sources: [src], hypotheses: false });
   const msStamps = nowMs() - t;
   t = nowMs();
-  const b = analyze({ sources: [src], image: new MemoryImage(image, 'synthetic image') });
+  const b = analyze({ sources: [src], image: new MemoryImage(image, 'synthetic image'), hypotheses: false });
   const msImage = nowMs() - t;
+  let fullBytes = 0;
+  let msFull = 0;
+  if (fullMegabytes > 0) {
+    const slice = image.subarray(0, Math.max(128, Math.floor((fullMegabytes * 1e6) / 512 / 128) * 128) * 512);
+    const small = syntheticReadSource(slice, 65536);
+    t = nowMs();
+    fullBytes = analyze({ sources: [small] }).stats.bytesClassified;
+    msFull = nowMs() - t;
+  }
   const bytes = a.stats.bytesClassified;
   return {
     bytes,
@@ -96,5 +111,8 @@ export function benchClassify(megabytes: number, nowMs: () => number = () => per
     gbpsStamps: bytes / 1e6 / msStamps,
     gbpsImage: bytes / 1e6 / msImage,
     correct: Math.min(a.stats.verdicts.correct, b.stats.verdicts.correct),
+    fullBytes,
+    msFull,
+    gbpsFull: fullBytes > 0 ? fullBytes / 1e6 / msFull : 0,
   };
 }

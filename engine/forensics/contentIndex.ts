@@ -109,7 +109,12 @@ export class ContentIndex {
     let maxLba = 0;
     for (let i = 0; i < n; i++) if (lba[i] > maxLba) maxLba = lba[i];
     const idx = new Uint32Array(n);
-    if ((maxLba + 1) * n < 2 ** 52) {
+    // Sequential reads (the common capture) arrive already in (lba, time) order: check before sorting.
+    let inLbaOrder = true;
+    for (let r = 1; r < n && inLbaOrder; r++) if (lba[byTime[r]] < lba[byTime[r - 1]]) inLbaOrder = false;
+    if (inLbaOrder) {
+      idx.set(byTime);
+    } else if ((maxLba + 1) * n < 2 ** 52) {
       const keys = new Float64Array(n);
       for (let r = 0; r < n; r++) keys[r] = lba[byTime[r]] * n + r;
       keys.sort();
@@ -127,15 +132,20 @@ export class ContentIndex {
     let bits = 4;
     while (1 << bits < 2 * n) bits++;
     this.mask = (1 << bits) - 1;
-    this.heads = new Int32Array(1 << bits).fill(-1);
-    this.nextSame = new Int32Array(n).fill(-1);
+    const heads = new Int32Array(1 << bits).fill(-1);
+    const nextSame = new Int32Array(n).fill(-1);
+    const { kind, hash, mask } = this;
     for (let k = n - 1; k >= 0; k--) {
       const i = idx[k];
-      if (this.kind[i] === ObsKind.WriteUnknown || this.hash[i] === ZERO_SECTOR_KEY) continue;
-      const b = this.hash[i] % 4294967296 & this.mask;
-      this.nextSame[i] = this.heads[b];
-      this.heads[b] = i;
+      const h = hash[i];
+      if (kind[i] === ObsKind.WriteUnknown || h === ZERO_SECTOR_KEY) continue;
+      // The key's low 32 bits are the first hash half (keyOf): `>>> 0` takes them without a division.
+      const b = (h >>> 0) & mask;
+      nextSame[i] = heads[b];
+      heads[b] = i;
     }
+    this.heads = heads;
+    this.nextSame = nextSame;
     this.finished = true;
   }
 

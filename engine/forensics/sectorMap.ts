@@ -13,10 +13,11 @@ import type { ContentIndex, Observation } from './contentIndex';
 import { ObsKind } from './contentIndex';
 import type { Evidence } from './findings';
 import { hashPiece, hashSectors, keyOf, ZERO_SECTOR_KEY, type HashKey } from './hash';
-import type { SectorSource } from './image';
+import { MemoryImage, type SectorSource } from './image';
 import type { IoRecord } from './io';
 import { layoutLba, newStampReading, readStampInto, type StampLayout } from './stamps';
 import { recognize, type StructureEvidence } from './structures';
+import { bytesEqual, wordsEqual, wordsOf } from './words';
 
 export type Verdict =
   | 'correct' // every byte seen and matched a source of truth
@@ -79,24 +80,51 @@ function fullHash(b: Uint8Array, at: number): HashKey {
 
 /** Length of the shown prefix of [from, from+len) in `shown`. */
 function visibleLen(shown: Array<[number, number]>, from: number, len: number): number {
-  for (const [s, e] of shown) if (from >= s && from < e) return Math.min(len, e - from);
+  for (let i = 0; i < shown.length; i++) if (from >= shown[i][0] && from < shown[i][1]) return Math.min(len, shown[i][1] - from);
   return 0;
-}
-
-function bytesEqual(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (a[aAt + i] !== b[bAt + i]) return false;
-  return true;
 }
 
 function ref(rec: IoRecord): Evidence['ref'] {
   return { source: rec.source, line: rec.line, io: rec.id };
 }
 
-/** Bytes a known-content write put at `lba` (full sector), or null. */
-function writtenBytes(ctx: SectorMapContext, w: Observation): Uint8Array | null {
+/*
+ * The expected content of the chunk being classified, as (bytes, offset of
+ * the sector): a write's buffer or the image's own bytes compared in place,
+ * so that no view is created per chunk.
+ */
+let expBytes: Uint8Array | null = null;
+let expAt = 0;
+/* Word views of the read being mapped and of an in-memory image, fetched once per read by mapRead. */
+let expWords: Uint32Array | null = null;
+let readWords: Uint32Array | null = null;
+let imageWords: Uint32Array | null = null;
+
+/** Points exp* at the bytes a known-content write put at its LBA (full sector); false when not shown. */
+function expectWritten(ctx: SectorMapContext, w: Observation): boolean {
   const rec = ctx.records[w.ref];
-  if (!rec || !rec.data) return null;
-  return rec.data.subarray(w.bufOffset, w.bufOffset + 512);
+  if (!rec || !rec.data || w.bufOffset + 512 > rec.data.length) return false;
+  expBytes = rec.data;
+  expAt = w.bufOffset;
+  expWords = null;
+  return true;
+}
+
+/** Points exp* at sector `lba` of the image; false when the image does not hold it. */
+function expectImage(img: SectorSource, lba: number): boolean {
+  if (img instanceof MemoryImage) {
+    if (lba < 0 || lba >= img.sectorCount) return false;
+    expBytes = img.bytes;
+    expAt = lba * 512;
+    expWords = imageWords;
+    return true;
+  }
+  const b = img.readSectors(lba, 1);
+  if (!b || b.length < 512) return false;
+  expBytes = b;
+  expAt = 0;
+  expWords = null;
+  return true;
 }
 
 /**
@@ -120,6 +148,15 @@ function set(out: Verdict1, verdict: Verdict, strong: boolean, srcLba = NaN, src
   out.sourceByte = srcByte;
 }
 
+/** The chunk equals the expected bytes: whole aligned sectors word by word. */
+function sameAsExpected(d: Uint8Array, bufOff: number, at: number, n: number): boolean {
+  const e = expBytes!;
+  const pa = d.byteOffset + bufOff;
+  const pb = e.byteOffset + at;
+  if (n === 512 && readWords && expWords && ((pa | pb) & 3) === 0) return wordsEqual(readWords, pa >>> 2, expWords, pb >>> 2, 128);
+  return bytesEqual(d, bufOff, e, at, n);
+}
+
 /** Where else could these bytes have come from? Strongest evidence first. Sets out.sourceLba/Byte/strong; false when unknown. */
 function identifySource(
   ctx: SectorMapContext,
@@ -132,7 +169,7 @@ function identifySource(
   ev: Evidence[] | null,
   out: Verdict1,
 ): boolean {
-  if (readStampInto(d, at, vis, stamp)) {
+  if (readStampInto(d, at, vis, stamp, readWords)) {
     if (stamp.contiguous) {
       if (ev) ev.push({ kind: 'stamp', text: `stamp units ${stamp.prefix}= name device byte ${stamp.srcByte} (LBA ${Math.floor(stamp.srcByte / 512)} + ${stamp.srcByte % 512})` });
       out.sourceLba = Math.floor(stamp.srcByte / 512);
@@ -211,6 +248,7 @@ function finish(
 function classifyChunk(
   ctx: SectorMapContext,
   rec: IoRecord,
+  d: Uint8Array,
   lba: number,
   inSector: number,
   len: number,
@@ -219,30 +257,29 @@ function classifyChunk(
   ev: Evidence[] | null,
   out: Verdict1,
 ): void {
-  const d = rec.data;
-  const vis = d ? visibleLen(rec.shown, bufOff, len) : 0;
+  const vis = rec.data ? visibleLen(rec.shown, bufOff, len) : 0;
   const complete = vis === len;
-  if (!d || vis === 0) return finish(out, false, ev, rec, vis, len, 'unverifiable', false);
+  if (!rec.data || vis === 0) return finish(out, false, ev, rec, vis, len, 'unverifiable', false);
   const full = complete && len === 512;
   const hash = full ? (Number.isNaN(precomputed) ? fullHash(d, bufOff) : precomputed) : hashPiece(d, bufOff, vis);
 
   // 1. What should be there: a write shown earlier in the trace, else the reference image.
   const lwi = ctx.index.lastWriteIdx(lba, rec.order, rec.id);
   const lastWrite = lwi < 0 ? null : ctx.index.obs(lwi);
-  let expected: Uint8Array | null = null;
+  let expected = false;
   let expectedWhat = '';
   if (lastWrite && lastWrite.kind === ObsKind.WriteKnown) {
-    expected = writtenBytes(ctx, lastWrite);
+    expected = expectWritten(ctx, lastWrite);
     if (ev) expectedWhat = `data written by ${ctx.records[lastWrite.ref]?.name ?? 'a write'} (line ${ctx.records[lastWrite.ref]?.line ?? '?'})`;
   } else if (lastWrite && lastWrite.kind === ObsKind.WriteUnknown) {
     if (ev) ev.push({ kind: 'block-trace', text: `a write (ref ${lastWrite.ref}) changed LBA ${lba} earlier; its data is not in the trace` });
   } else if (ctx.image && !ctx.index.changedAtUnknownTime(lba)) {
-    expected = ctx.image.readSectors(lba, 1);
+    expected = expectImage(ctx.image, lba);
     if (ev) expectedWhat = `reference image ${ctx.image.label}`;
   }
-  if (expected && expected.length >= 512) {
+  if (expected) {
     const kind = lastWrite ? 'write' : 'image';
-    if (bytesEqual(d, bufOff, expected, inSector, vis)) {
+    if (sameAsExpected(d, bufOff, expAt + inSector, vis)) {
       if (ev) ev.push({ kind, text: `matches ${expectedWhat}` });
       return finish(out, complete, ev, rec, vis, len, 'correct', true);
     }
@@ -265,7 +302,7 @@ function classifyChunk(
 
   // 2. No reference: self-describing content.
   const want = lba * 512 + inSector;
-  if (readStampInto(d, bufOff, vis, stamp)) {
+  if (readStampInto(d, bufOff, vis, stamp, readWords)) {
     const src = Math.floor(stamp.srcByte / 512);
     if (stamp.contiguous) {
       if (stamp.srcByte === want) {
@@ -355,23 +392,76 @@ function emptyCounts(): Record<Verdict, number> {
 const v1: Verdict1 = { verdict: 'unverifiable', sourceLba: NaN, sourceByte: NaN, strong: false };
 let hashBuf = new Uint32Array(256);
 
+/*
+ * A read's data copied to a 4-byte aligned scratch when its chunks are not
+ * aligned in the trace's byte pool (strace strings follow each other at any
+ * byte offset): one memcpy per read lets every chunk use word compares.
+ */
+let aligned = new Uint8Array(1 << 16);
+
+function alignedData(d: Uint8Array, head: number): Uint8Array {
+  if (((d.byteOffset + head) & 3) === 0 || (head & 3) !== 0) return d;
+  if (aligned.length < d.length) aligned = new Uint8Array(Math.max(d.length, aligned.length * 2));
+  aligned.set(d);
+  return aligned.subarray(0, d.length);
+}
+
+/*
+ * Duplicate detection within one read: an open-addressing table of full
+ * chunk hashes → first buffer offset, reused across reads (a JS Map per read
+ * costs more than the classification of its chunks).
+ */
+let dupKeys = new Float64Array(1024);
+let dupFirst = new Int32Array(1024);
+let dupMask = 1023;
+
+function dupReset(chunks: number): void {
+  let size = 1024;
+  while (size < 2 * chunks) size *= 2;
+  if (dupKeys.length < size) {
+    dupKeys = new Float64Array(size);
+    dupFirst = new Int32Array(size);
+  }
+  dupMask = size - 1;
+  dupFirst.fill(-1, 0, size);
+}
+
+/** Buffer offset of the first chunk with hash `key`, recording `bufOff` when it is the first; -1 then. */
+function dupFirstOf(key: HashKey, bufOff: number): number {
+  let i = (key % 4294967296) & dupMask;
+  for (;;) {
+    const f = dupFirst[i];
+    if (f < 0) {
+      dupKeys[i] = key;
+      dupFirst[i] = bufOff;
+      return -1;
+    }
+    if (dupKeys[i] === key) return f;
+    i = (i + 1) & dupMask;
+  }
+}
+
 /** Builds the sector map of one read with data (offset known, result > 0). */
 export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float64Array): ReadMap {
   const returned = Math.max(0, Number.isFinite(rec.result) ? rec.result : 0);
   const runs: ChunkRun[] = [];
   const counts = emptyCounts();
-  const d = rec.data;
   // Hash every full, fully shown device sector once (chunk boundaries at device sector boundaries).
   const head = (512 - (rec.offset % 512)) % 512;
+  const d = rec.data ? alignedData(rec.data, head) : null;
   const nFull = Math.max(0, Math.floor((Math.min(returned, d ? d.length : 0) - head) / 512));
   const reuse = sectorKeys && sectorKeys.length === nFull;
   if (!reuse) {
     if (hashBuf.length < 2 * nFull) hashBuf = new Uint32Array(2 * nFull);
     if (d && nFull > 0) hashSectors(d, head, nFull, hashBuf);
   }
-  let firstOf: Map<HashKey, number> | null = null;
+  dupReset(nFull);
+  readWords = d ? wordsOf(d.buffer) : null;
+  imageWords = ctx.image instanceof MemoryImage ? wordsOf(ctx.image.bytes.buffer) : null;
   const duplicates: number[][] = [];
+  const empty = new Uint8Array(0);
   let bufOff = 0;
+  let last: ChunkRun | null = null;
   while (bufOff < returned) {
     const dev = rec.offset + bufOff;
     const lba = Math.floor(dev / 512);
@@ -379,18 +469,17 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float
     const len = Math.min(512 - inSector, returned - bufOff);
     const k = (bufOff - head) / 512;
     const key = len === 512 && k >= 0 && k < nFull ? (reuse ? sectorKeys[k] : keyOf(hashBuf[2 * k], hashBuf[2 * k + 1])) : NaN;
-    classifyChunk(ctx, rec, lba, inSector, len, bufOff, key, null, v1);
+    classifyChunk(ctx, rec, d ?? empty, lba, inSector, len, bufOff, key, null, v1);
     counts[v1.verdict]++;
     const disp = Number.isNaN(v1.sourceLba) ? null : lba - v1.sourceLba;
     const strength = v1.strong ? 'strong' : 'weak';
-    const last = runs[runs.length - 1];
     if (last && last.verdict === v1.verdict && last.lbaLast + 1 === lba && last.displacement === disp && last.strength === strength) {
       last.bufEnd = bufOff + len;
       last.lbaLast = lba;
     } else {
       const ev: Evidence[] = [];
-      classifyChunk(ctx, rec, lba, inSector, len, bufOff, key, ev, v1);
-      runs.push({
+      classifyChunk(ctx, rec, d ?? empty, lba, inSector, len, bufOff, key, ev, v1);
+      last = {
         bufStart: bufOff,
         bufEnd: bufOff + len,
         lbaFirst: lba,
@@ -401,13 +490,12 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float
         displacement: disp,
         strength,
         evidence: ev,
-      });
+      };
+      runs.push(last);
     }
     if (!Number.isNaN(key) && key !== ZERO_SECTOR_KEY) {
-      if (!firstOf) firstOf = new Map();
-      const f = firstOf.get(key);
-      if (f === undefined) firstOf.set(key, bufOff);
-      else {
+      const f = dupFirstOf(key, bufOff);
+      if (f >= 0) {
         const g = duplicates.find((x) => x[0] === f);
         if (g) g.push(bufOff);
         else duplicates.push([f, bufOff]);
@@ -415,6 +503,9 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float
     }
     bufOff += len;
   }
+  // Views are per read: nothing of this read or image stays reachable from module state.
+  readWords = imageWords = expWords = null;
+  expBytes = null;
   if (duplicates.length > 0) markDuplicates(runs, counts, duplicates, rec.offset);
   return { io: rec.id, device: rec.device, offset: rec.offset, returned, runs, counts, duplicates };
 }

@@ -14,6 +14,7 @@
  *    it holds for most of many chunks whose device LBA is known, so random
  *    data cannot fake one.
  */
+import { wordsOf } from './words';
 
 export const UNIT = 16;
 
@@ -93,7 +94,7 @@ const alignedBytes = new Uint8Array(alignedSector.buffer);
  * stamped sector (unit 0 at byte 0, slots 0..31 of one LBA). 4 word compares
  * per unit instead of 16 byte compares.
  */
-function fastSector(b: Uint8Array, start: number, out: StampReading): boolean {
+function fastSector(b: Uint8Array, start: number, out: StampReading, words: Uint32Array | null): boolean {
   if (!LITTLE_ENDIAN) return false;
   const code = unitAt(b, start);
   if (code < 0 || code % 32 !== 0) return false;
@@ -101,7 +102,8 @@ function fastSector(b: Uint8Array, start: number, out: StampReading): boolean {
   let o = 0;
   const abs = b.byteOffset + start;
   if ((abs & 3) === 0) {
-    w = new Uint32Array(b.buffer, abs, 128);
+    w = words ?? wordsOf(b.buffer);
+    o = abs >>> 2;
   } else {
     alignedBytes.set(b.subarray(start, start + 512));
     w = alignedSector;
@@ -127,10 +129,11 @@ function fastSector(b: Uint8Array, start: number, out: StampReading): boolean {
 /**
  * Reads the fixture-style stamp of `len` bytes at `start` into `out` (no
  * allocation: this runs once per chunk). Returns false when the piece holds
- * no complete unit (too short, or not stamp data).
+ * no complete unit (too short, or not stamp data). `words`, when given, is
+ * wordsOf(b.buffer) fetched once by a caller that loops over chunks.
  */
-export function readStampInto(b: Uint8Array, start: number, len: number, out: StampReading): boolean {
-  if (len === 512 && fastSector(b, start, out)) return true;
+export function readStampInto(b: Uint8Array, start: number, len: number, out: StampReading, words: Uint32Array | null = null): boolean {
+  if (len === 512 && fastSector(b, start, out, words)) return true;
   let p = -1;
   let code = -1;
   const last = Math.min(UNIT - 1, len - UNIT);
