@@ -289,11 +289,11 @@ export function opOf(r: IoRecord, k: number, addr: BufferAddress | null, pageOff
 
 /* ---------------------------------------------------------------- what the trace proves */
 
-/** Device content known before the trace: the image, or bytes the trace proves (per-byte mask). */
+/** Device content known before the trace: the image, or bytes the trace proves (per-byte mask, null = whole sector). */
 class KnownDisk implements Disk {
   readonly sectors: number;
   private readonly bytes = new Map<number, Uint8Array>();
-  private readonly mask = new Map<number, Uint8Array>();
+  private readonly mask = new Map<number, Uint8Array | null>();
 
   constructor(
     sectors: number,
@@ -303,15 +303,22 @@ class KnownDisk implements Disk {
   }
 
   learn(devByte: number, src: Uint8Array, at: number, n: number): void {
+    if (n === 512 && devByte % 512 === 0) {
+      // Whole sector: one copy, no mask.
+      // Whole sector: a view of the trace's bytes (read-only here), no mask.
+      const lba = devByte / 512;
+      this.bytes.set(lba, src.subarray(at, at + 512));
+      this.mask.set(lba, null);
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const b = devByte + i;
       const lba = Math.floor(b / 512);
-      let s = this.bytes.get(lba);
       let m = this.mask.get(lba);
-      if (!s || !m) {
-        this.bytes.set(lba, (s = new Uint8Array(512)));
-        this.mask.set(lba, (m = new Uint8Array(512)));
-      }
+      if (m === null) continue; // whole sector known already
+      let s = this.bytes.get(lba);
+      if (!s) this.bytes.set(lba, (s = new Uint8Array(512)));
+      if (!m) this.mask.set(lba, (m = new Uint8Array(512)));
       s[b - lba * 512] = src[at + i];
       m[b - lba * 512] = 1;
     }
@@ -320,19 +327,17 @@ class KnownDisk implements Disk {
   /** Known bytes of [devByte, devByte+n): 'all', 'none' or 'some'. */
   known(devByte: number, n: number): 'all' | 'none' | 'some' {
     if (this.image) return devByte + n <= this.image.sectorCount * 512 ? 'all' : 'none';
+    if (devByte % 512 === 0 && n <= 512 && this.mask.get(devByte / 512) === null) return 'all';
     let k = 0;
-    for (let i = 0; i < n; i++) {
-      const b = devByte + i;
-      const lba = Math.floor(b / 512);
-      if (this.mask.get(lba)?.[b - lba * 512]) k++;
-    }
+    for (let i = 0; i < n; i++) if (this.isKnown(devByte + i)) k++;
     return k === n ? 'all' : k === 0 ? 'none' : 'some';
   }
 
   isKnown(devByte: number): boolean {
     if (this.image) return devByte < this.image.sectorCount * 512;
     const lba = Math.floor(devByte / 512);
-    return this.mask.get(lba)?.[devByte - lba * 512] === 1;
+    const m = this.mask.get(lba);
+    return m === null || m?.[devByte - lba * 512] === 1;
   }
 
   readSectors(lba: number, count: number): Uint8Array {
@@ -390,13 +395,15 @@ function learnFromTrace(disk: KnownDisk, seq: DeviceSequence, maps: Map<number, 
   for (const r of seq.records) {
     const map = maps.get(r.id);
     if (!map || !r.data) continue;
-    // A stamped chunk names the device bytes it holds, whatever its verdict (also when -s cut it).
-    for (let b = 0; b < map.returned; b += 512) {
-      const vis = visible(r, b, 512);
-      const st = vis >= UNIT ? readStamp(r.data, b, vis) : null;
-      if (st && st.contiguous && before(Math.floor(st.srcByte / 512), r.order)) disk.learn(st.srcByte, r.data, b, vis);
-    }
     for (const run of map.runs) {
+      if (run.verdict !== 'correct' && run.verdict !== 'consistent') {
+        // A stamped chunk names the device bytes it holds, whatever its verdict (also when -s cut it).
+        for (let b = run.bufStart; b < run.bufEnd; b += 512) {
+          const vis = visible(r, b, Math.min(512, run.bufEnd - b));
+          const st = vis >= UNIT ? readStamp(r.data, b, vis) : null;
+          if (st && st.contiguous && before(Math.floor(st.srcByte / 512), r.order)) disk.learn(st.srcByte, r.data, b, vis);
+        }
+      }
       const named = run.verdict === 'misplaced' && run.sourceLba !== null && run.evidence.some((e) => e.kind === 'stamp' || e.kind === 'structure' || e.kind === 'layout');
       if (run.verdict !== 'correct' && run.verdict !== 'consistent' && !named) continue;
       for (let b = run.bufStart; b < run.bufEnd; b += 512) {
@@ -534,6 +541,8 @@ export const SEARCH_WINDOW = 24;
 /** Reads searched per device; the rest keep page offset 0. */
 export const MAX_SEARCHED_READS = 64;
 export const PAGE_OFFSETS = [0, 512, 1024, 1536, 2048, 2560, 3072, 3584];
+/** Shown read bytes per device replayed and scored under every variant (the rest: only reads with corrupted chunks). */
+export const CLEAN_BYTE_BUDGET = 1 << 20;
 
 interface Runner {
   replays: number;
@@ -567,6 +576,7 @@ export function rankHypotheses(input: HypothesisInput): HypothesisReport {
   const explanations: ReadExplanation[] = [];
   let searchedReads = 0;
   let prunedOffsets = 0;
+  let cleanCut = false;
 
   for (const seq of sequences) {
     const n = seq.records.length;
@@ -575,9 +585,25 @@ export function rankHypotheses(input: HypothesisInput): HypothesisReport {
     const image = input.image && input.imageDevice === seq.device ? input.image : null;
     const disk = new KnownDisk(Math.ceil(maxByte / 512), image);
     if (!image) learnFromTrace(disk, seq, maps);
+    // Clean reads are scored up to a byte budget (the first ops of the sequence); the rest only feed the pool.
+    let scoredPrefix = n;
+    let shownSoFar = 0;
+    for (let k = 0; k < n; k++) {
+      const r = seq.records[k];
+      if (r.op === 'read' && r.data) shownSoFar += r.data.length;
+      if (shownSoFar > CLEAN_BYTE_BUDGET) {
+        scoredPrefix = k + 1;
+        break;
+      }
+    }
+    if (scoredPrefix < n) cleanCut = true;
+    let needed = scoredPrefix;
+    seq.records.forEach((r, k) => {
+      if (k >= needed && r.op === 'read' && maps.get(r.id)?.runs.some((x) => CORRUPT.has(x.verdict))) needed = k + 1;
+    });
     const seen = new Map<HashKey, number>();
     seq.records.forEach((r, k) => {
-      if (!r.data) return;
+      if (!r.data || k >= needed) return;
       const len = r.op === 'read' ? Math.max(0, r.result) : r.length;
       for (let b = 0; b + 512 <= len; b += 512) {
         if (visible(r, b, 512) !== 512) continue;
@@ -651,34 +677,36 @@ export function rankHypotheses(input: HypothesisInput): HypothesisReport {
         }
       }
       if (searched > searchedReads) searchedReads = searched;
-      // Whole sequence with the chosen offsets: scores of every read with data.
-      const all = opsWith(0, n - 1, -1, 0);
-      runner.replays++;
-      runner.replayedOps += n;
+      // The sequence with the chosen offsets, up to the clean-read byte budget: scores of every read with data.
       const tot = totals.get(v)!;
-      replay(all, cfg, disk, {
-        detail: false,
-        keepOps: false,
-        onOp: (o) => {
-          const k = o.opId;
-          for (const hz of o.hazards) hazardsOf.get(v)!.push({ variant: v, hazard: hz, io: seq.records[hz.opId]?.id ?? null });
-          const inf = infos[k];
-          if (!inf) return;
-          const prior = searchedScore.get(`${v}:${k}`);
-          if (prior) {
-            add(tot, prior);
-            return;
-          }
-          const s = scoreRead(seq.records[k], k, o, inf, ctx);
-          add(tot, s);
-          if (candidates.has(k)) {
-            const known = seq.known[k];
-            candidates.get(k)!.push({ variant: v, pageOffset: known ? known.bufAddr % XEN_PAGE_SIZE : offsets[k], ...s });
-          }
-        },
-      });
+      const take = (o: OpReplay) => {
+        const k = o.opId;
+        for (const hz of o.hazards) hazardsOf.get(v)!.push({ variant: v, hazard: hz, io: seq.records[hz.opId]?.id ?? null });
+        const inf = infos[k];
+        if (!inf) return;
+        const prior = searchedScore.get(`${v}:${k}`);
+        if (prior) {
+          add(tot, prior);
+          return;
+        }
+        const s = scoreRead(seq.records[k], k, o, inf, ctx);
+        add(tot, s);
+        if (candidates.has(k)) {
+          const known = seq.known[k];
+          candidates.get(k)!.push({ variant: v, pageOffset: known ? known.bufAddr % XEN_PAGE_SIZE : offsets[k], ...s });
+        }
+      };
+      const m = scoredPrefix;
+      runner.replays++;
+      runner.replayedOps += m;
+      replay(opsWith(0, m - 1, -1, 0), cfg, disk, { detail: false, keepOps: false, onOp: take });
+      // Reads with corrupted chunks past the budget: each over its own window.
+      for (const k of targets) {
+        if (k < m || searchedScore.has(`${v}:${k}`)) continue;
+        const o = replayOne(opsWith(Math.max(0, k - SEARCH_WINDOW), k, -1, 0), cfg, disk, k, runner);
+        if (o) take(o);
+      }
     }
-
     for (const k of targets) {
       const r = seq.records[k];
       const list = candidates.get(k)!.sort(better);
@@ -724,6 +752,7 @@ export function rankHypotheses(input: HypothesisInput): HypothesisReport {
 
   const poolHistory = 'unknown';
   const text = summaryText(scores, explanations, sequences.length > 0);
+  if (cleanCut) text.push(`Reads without corrupted chunks were scored over the first ${CLEAN_BYTE_BUDGET >> 20} MiB of shown data per device only.`);
   return {
     variants: scores,
     reads: explanations,

@@ -11,7 +11,7 @@ import { MemoryImage } from '../../engine/forensics/image';
 import type { Variant } from '../../engine/replay/config';
 import { parseBytes } from '../../parsers/parse';
 import { fixturePath, readInput, readText } from '../helpers/fixtures';
-import { corruptStrace, quoteBytes, stampedImage, syntheticCapture, unquote, type Corrupted, type SyntheticRead } from './corruptor';
+import { corruptStrace, quoteBytes, rng, stampedImage, syntheticCapture, unquote, type Corrupted, type SyntheticRead } from './corruptor';
 
 const FLAGS = new Set(['misplaced-data', 'stale-data', 'duplicated-chunk', 'inconsistent-reread']);
 
@@ -116,6 +116,29 @@ describe('acceptance 3: synthetic captures', () => {
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(r.hypotheses!.variants.filter((v) => v.rank === 1).map((v) => v.variant)).toEqual(['a', 'd', 'e']);
   });
+
+  for (const seed of [1, 2, 3]) {
+    it(`addresses not shown (seed ${seed}): the page-offset search finds each corrupted read's true offset and ranks b first`, () => {
+      const R = rng(seed);
+      const reads: SyntheticRead[] = Array.from({ length: 6 }, () => ({
+        offset: Math.floor(R() * 4000) * 512,
+        iovecs: [{ pageOffset: Math.floor(R() * 8) * 512, len: [4096, 8192, 16384][Math.floor(R() * 3)] }],
+      }));
+      const c = corruptStrace(syntheticCapture(image, reads), 'syn.strace.txt', { variant: 'b', image, seed });
+      expect(c.corruptedChunks).toBeGreaterThan(20);
+      // Same corrupted reads; the log lines that gave the addresses become getpid() calls (line numbers kept).
+      const hidden = { ...c, text: c.text.split('\n').map((l) => (l.includes(' write(2') ? `${l.slice(0, 15)} getpid() = 4242 <0.000001>` : l)).join('\n') };
+      const r = analyzeText(hidden, 'syn.strace.txt', null);
+      expect(check(hidden, r)).toEqual([]);
+      const h = r.hypotheses!;
+      expect(h.reads.length).toBeGreaterThan(0);
+      for (const ex of h.reads) {
+        expect(ex.address).toBeNull();
+        expect(ex.candidates[0]).toMatchObject({ variant: 'b', pageOffset: reads[ex.readNo - 1].iovecs[0].pageOffset, contradicted: 0 });
+      }
+      expect(h.cost.searchedReads).toBe(h.reads.length);
+    });
+  }
 
   it('random workloads (fast-check): any variant b/c, any seed, -s cut or not', () => {
     const read = fc.record({
