@@ -4,7 +4,7 @@
  * printed by /sys/kernel/tracing/trace{,_pipe}, `trace-cmd report`,
  * `perf script` and `perf trace` (trace-formats.md §4).
  *
- * Lines go through LineSplitter (chunk-independent); each line is scanned
+ * Lines go through ByteLineSplitter (chunk-independent); each line is scanned
  * in place with charCodeAt, and one event becomes one row of the columnar
  * BlockEventStore. Nothing throws on bad input: malformed lines become
  * diagnostics and parsing continues with the next line.
@@ -12,9 +12,10 @@
 import { Action } from './model/actions';
 import { BlockEventStore, ExtraKind } from './model/blockEvents';
 import { DiagnosticSink, type FormatId, type ParsedSource } from './model/source';
-import { LineSplitter } from './text/lines';
+import { ByteLineSplitter } from './text/byteLines';
 import { Cursor, excerpt, isDigit, isSpace, lastIndexIn, readDevice, trimEnd, trimStart } from './ftraceScan';
 import { Layout, LinePrefix, parseClassic } from './ftracePrefix';
+import { fastBlkLine, FastLine } from './ftraceFast';
 import { blkAction, parseBlkAfterDevice } from './ftraceBlk';
 import { NO_DEVICE, parseTracepoint, TRACEPOINTS } from './ftraceTracepoints';
 import type { LineSink } from './ftraceSink';
@@ -31,6 +32,10 @@ const LPAREN = 40;
  * and binary renderings of one buffer share their base).
  */
 const BASE_THRESHOLD_NS = 2 ** 52;
+
+/** Fast-path comm cache: slots (a power of two) and the longest comm it keeps (TASK_COMM_LEN). */
+const COMM_SLOTS = 1024;
+const COMM_MAX = 16;
 
 /** Distinct non-block event names remembered for the summary diagnostic. */
 const MAX_OTHER_NAMES = 256;
@@ -56,10 +61,22 @@ export interface FtraceStats {
 export class FtraceParser implements LineSink {
   readonly store = new BlockEventStore();
   private readonly diag: DiagnosticSink;
-  private readonly splitter: LineSplitter;
+  private readonly splitter: ByteLineSplitter;
   private readonly pre = new LinePrefix();
   private readonly c = new Cursor();
   private readonly tail = new Tail();
+  private readonly fast = new FastLine();
+  /*
+   * Byte-keyed caches of the fast path, direct-mapped by pid: a hit means the
+   * same bytes, hence the same decoded comm (the fast path only runs where
+   * text and bytes map one to one), hence the same interned index.
+   */
+  private readonly commPid = new Int32Array(COMM_SLOTS).fill(-1);
+  private readonly commIdx = new Uint32Array(COMM_SLOTS);
+  private readonly commLen = new Uint8Array(COMM_SLOTS);
+  private readonly commBytes = new Uint8Array(COMM_SLOTS * COMM_MAX);
+  /** Comm index the fast path found for the event it is about to push, or -1. */
+  private fastComm = -1;
   private readonly commByPid = new Map<number, number>();
   private readonly rwbsByKey = new Map<number, number>();
   private readonly otherNames = new Map<string, number>();
@@ -87,9 +104,9 @@ export class FtraceParser implements LineSink {
 
   constructor(readonly name: string) {
     this.diag = new DiagnosticSink(name);
-    this.splitter = new LineSplitter(
+    this.splitter = new ByteLineSplitter(
       (text, start, end, lineNo) => this.line(text, start, end, lineNo),
-      (lineNo, chars) => this.diag.add('error', `line longer than ${chars} characters skipped (expected ftrace lines)`, { line: lineNo }),
+      (lineNo, bytes) => this.diag.add('error', `line longer than ${bytes} bytes skipped (expected ftrace lines)`, { line: lineNo }),
     );
   }
 
@@ -142,7 +159,10 @@ export class FtraceParser implements LineSink {
     if (this.baseSecs < 0) this.startClock();
     const time = (pre.secs - this.baseSecs) * 1e9 + pre.fracNs;
     let comm = 0;
-    if (!pre.commUnknown && pre.commEnd > pre.commStart) comm = this.commIndex(pre.commStart, pre.commEnd, pre.pid);
+    if (this.fastComm >= 0) {
+      comm = this.fastComm;
+      this.fastComm = -1;
+    } else if (!pre.commUnknown && pre.commEnd > pre.commStart) comm = this.commIndex(pre.commStart, pre.commEnd, pre.pid);
     else if (commEnd > commStart && !(commEnd - commStart === 5 && this.t.startsWith('<...>', commStart))) {
       comm = store.strings.intern(this.t.slice(commStart, commEnd));
     }
@@ -187,6 +207,8 @@ export class FtraceParser implements LineSink {
   }
 
   private line(t: string, start: number, end: number, lineNo: number): void {
+    const raw = this.splitter.raw;
+    if (raw !== null && this.stats.firstBlkExample !== '' && this.fastLine(raw, this.splitter.rawBase, t, start, end, lineNo)) return;
     const s = trimStart(t, start, end);
     const e = trimEnd(t, s, end);
     if (s >= e) return;
@@ -205,6 +227,88 @@ export class FtraceParser implements LineSink {
       return;
     }
     this.noPrefix(t, s, e);
+  }
+
+  /**
+   * The common blk tracer line read from the bytes behind the text (see
+   * ./ftraceFast); false, with nothing changed, when the general path must
+   * read it. Same columns, extras and counters as line() → body() → blk().
+   */
+  private fastLine(raw: Uint8Array, base: number, t: string, start: number, end: number, lineNo: number): boolean {
+    let a = base + start;
+    let z = base + end;
+    while (a < z && (raw[a] === 32 || raw[a] === 9)) a++;
+    while (z > a && (raw[z - 1] === 32 || raw[z - 1] === 9)) z--;
+    if (a >= z || raw[a] === HASH) return false;
+    const f = this.fast;
+    if (!fastBlkLine(raw, a, z, f)) return false;
+    const s = a - base;
+    this.t = t;
+    this.lineNo = lineNo;
+    this.lineStart = s;
+    this.lineEnd = z - base;
+    const st = this.stats;
+    st.contentLines++;
+    st.prefixLines++;
+    st.blkLines++;
+    const pre = this.pre;
+    pre.layout = Layout.Ftrace;
+    pre.cpu = f.cpu;
+    pre.secs = f.secs;
+    pre.fracNs = f.fracNs;
+    pre.fracDigits = f.fracDigits;
+    pre.body = f.body - base;
+    pre.pid = f.pid;
+    pre.commStart = s;
+    pre.commEnd = f.commEnd - base;
+    pre.commUnknown = f.commEnd - a === 5 && t.startsWith('<...>', s);
+    const action = f.action;
+    const rwbs = this.rwbsOf(raw, f.rwbsStart, f.rwbsEnd, base);
+    if (!pre.commUnknown && f.commEnd > a) this.fastComm = this.commOf(raw, a, f.commEnd, f.pid, base);
+    const withError = action === Action.Complete || action === Action.Requeue;
+    const i = this.event(f.dev, action, rwbs, f.sector, f.count, withError ? -1 : f.bracketStart - base, withError ? -1 : f.bracketEnd - base);
+    const store = this.store;
+    if (f.err !== 0) store.addExtra(i, ExtraKind.Error, f.err);
+    if (action === Action.UnplugIo || action === Action.UnplugTimer) store.addExtra(i, ExtraKind.UnplugDepth, f.after);
+    return true;
+  }
+
+  /** rwbs() keyed from the bytes: the same packed key, so the same cache entries. */
+  private rwbsOf(raw: Uint8Array, s: number, e: number, base: number): number {
+    const n = e - s;
+    if (n > 6) return this.rwbs(s - base, e - base);
+    let key = n;
+    for (let i = s; i < e; i++) {
+      const ch = raw[i];
+      if (ch >= 128) return this.rwbs(s - base, e - base);
+      key = key * 128 + ch;
+    }
+    const idx = this.rwbsByKey.get(key);
+    return idx !== undefined ? idx : this.rwbs(s - base, e - base);
+  }
+
+  /** commIndex() behind a byte-compared cache slot per pid. */
+  private commOf(raw: Uint8Array, s: number, e: number, pid: number, base: number): number {
+    const n = e - s;
+    const slot = pid & (COMM_SLOTS - 1);
+    if (n <= COMM_MAX && this.commPid[slot] === pid && this.commLen[slot] === n) {
+      const cb = this.commBytes;
+      let k = slot * COMM_MAX;
+      let i = s;
+      while (i < e && cb[k] === raw[i]) {
+        k++;
+        i++;
+      }
+      if (i === e) return this.commIdx[slot];
+    }
+    const idx = this.commIndex(s - base, e - base, pid);
+    if (n <= COMM_MAX) {
+      this.commPid[slot] = pid;
+      this.commIdx[slot] = idx;
+      this.commLen[slot] = n;
+      this.commBytes.set(raw.subarray(s, e), slot * COMM_MAX);
+    }
+    return idx;
   }
 
   /** Everything after `TIMESTAMP: `: a blk payload, an event, or a perf sample period then an event. */

@@ -55,12 +55,12 @@ export class LinePrefix {
   /** Parses the prefix of a trimmed, non-empty line; false when the line has none. */
   parse(t: string, s: number, e: number): boolean {
     const limit = Math.min(e, s + PREFIX_WINDOW);
-    let b = t.indexOf('[', s + 1);
+    let b = indexIn(t, 91, s + 1, limit);
     let tries = 0;
-    while (b > 0 && b < limit && tries < 4) {
+    while (b > 0 && tries < 4) {
       tries++;
       if (isSpace(t.charCodeAt(b - 1)) && this.cpuColumn(t, b, e) && this.task(t, s, b)) return true;
-      b = t.indexOf('[', b + 1);
+      b = indexIn(t, 91, b + 1, limit);
     }
     return false;
   }
@@ -305,6 +305,12 @@ function tidOf(t: string, s: number, e: number): number {
     seen = true;
   }
   return seen ? v : -1;
+}
+
+/** First index of `code` in [s, e), or -1 (a loop: no String#indexOf call per line). */
+function indexIn(t: string, code: number, s: number, e: number): number {
+  for (let i = s; i < e; i++) if (t.charCodeAt(i) === code) return i;
+  return -1;
 }
 
 export function parseDigits(t: string, s: number, e: number): number {
