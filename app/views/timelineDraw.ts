@@ -247,7 +247,7 @@ function scatter(
     for (let f = i; f < j; f += step) {
       const k = Math.floor(f);
       const e = lane.event[k];
-      const len = Math.max(2, b.nSectors[e] * pxPerSector);
+      const len = Math.max(3, b.nSectors[e] * pxPerSector);
       const y = base - (b.sector[e] - dom[0]) * pxPerSector - len;
       const px = Math.floor(xOf(lane.timeNs[k]));
       (b.rwbsBits[e] & 2 ? writes : reads).push(px, y, len);
@@ -257,9 +257,10 @@ function scatter(
   }
   ctx.globalAlpha = sampled ? 0.65 : 0.9;
   ctx.fillStyle = pal.read;
-  for (let k = 0; k < reads.length; k += 3) ctx.fillRect(reads[k], reads[k + 1], 2, reads[k + 2]);
+  const pw = sampled ? 2 : 3;
+  for (let k = 0; k < reads.length; k += 3) ctx.fillRect(reads[k], reads[k + 1], pw, reads[k + 2]);
   ctx.fillStyle = pal.write;
-  for (let k = 0; k < writes.length; k += 3) ctx.fillRect(writes[k], writes[k + 1], 2, writes[k + 2]);
+  for (let k = 0; k < writes.length; k += 3) ctx.fillRect(writes[k], writes[k + 1], pw, writes[k + 2]);
   ctx.globalAlpha = 1;
   if (sampled) {
     ctx.fillStyle = pal.muted;
