@@ -428,6 +428,8 @@ export class BlkparseTextParser implements ChunkParser {
         this.unparsed++;
         this.diags.add('warning', `line longer than the line limit (${bytes} bytes) skipped`, { line: n });
       },
+      undefined,
+      (b, a, maxLF, n) => this.take(b, a, maxLF, n),
     );
   }
 
@@ -435,27 +437,40 @@ export class BlkparseTextParser implements ChunkParser {
     this.splitter.push(chunk);
   }
 
-  /** A line as bytes: common events straight from the bytes, anything else decoded and scanned as text. */
+  /** RawLineSplitter's takeLine: a common event line read straight from the bytes, its LF found on the way. */
+  private take(b: Uint8Array, a: number, maxLF: number, lineNo: number): number {
+    const nl = this.fastPath ? this.bytesScan.event(b, a) : -1;
+    if (nl < 0 || nl > maxLF) return -1;
+    this.storeScanned(b, lineNo);
+    return nl;
+  }
+
+  /** A line as bytes: a common event straight from the bytes, anything else decoded and scanned as text. */
   private rawLine(b: Uint8Array, a: number, e: number, lineNo: number): void {
-    const f = this.bytesScan;
-    if (this.fastPath && f.event(b, a, e)) {
-      this.nonEmpty++;
-      let comm = 0;
-      if (f.commStart >= 0) {
-        if (f.commNull) this.nullComms++;
-        else comm = this.commBytes(b, f.commStart, f.commEnd, f.commHash);
-      }
-      const rk = f.rwbsKey;
-      const rslot = rk & CACHE_MASK;
-      const rwbs = rk >= 0 && this.rwbsKeys[rslot] === rk ? this.rwbsSlot[rslot] : this.rwbsMiss(rk, decodeLine(b, f.rwbsStart, f.rwbsEnd));
-      const ev = this.pushEvent(f, rwbs, lineNo, f.sector, f.nsect, comm);
-      const st = this.store;
-      if (f.err !== 0) st.addExtra(ev, ExtraKind.Error, f.err);
-      if (f.depth >= 0) st.addExtra(ev, ExtraKind.UnplugDepth, f.depth);
+    if (this.fastPath && this.bytesScan.event(b, a) >= 0) {
+      this.storeScanned(b, lineNo);
       return;
     }
     const s = decodeLine(b, a, e);
     this.line(s, 0, s.length, lineNo);
+  }
+
+  /** Stores the event the byte scanner has just accepted. */
+  private storeScanned(b: Uint8Array, lineNo: number): void {
+    const f = this.bytesScan;
+    this.nonEmpty++;
+    let comm = 0;
+    if (f.commStart >= 0) {
+      if (f.commNull) this.nullComms++;
+      else comm = this.commBytes(b, f.commStart, f.commEnd, f.commHash);
+    }
+    const rk = f.rwbsKey;
+    const rslot = rk & CACHE_MASK;
+    const rwbs = rk >= 0 && this.rwbsKeys[rslot] === rk ? this.rwbsSlot[rslot] : this.rwbsMiss(rk, decodeLine(b, f.rwbsStart, f.rwbsEnd));
+    const ev = this.pushEvent(f, rwbs, lineNo, f.sector, f.nsect, comm);
+    const st = this.store;
+    if (f.err !== 0) st.addExtra(ev, ExtraKind.Error, f.err);
+    if (f.depth >= 0) st.addExtra(ev, ExtraKind.UnplugDepth, f.depth);
   }
 
   private line(s: string, a: number, e: number, lineNo: number): void {

@@ -21,6 +21,8 @@ const ZERO = 48;
 const COMMA = 44;
 const DOT = 46;
 const MINUS = 45;
+const LF = 10;
+const CR = 13;
 const PLUS = 43;
 const LBRACKET = 91;
 const RBRACKET = 93;
@@ -56,13 +58,17 @@ export class ByteEventScanner {
   commNull = false;
 
   /**
-   * True when bytes[a, e) is an event line of a common shape, all fields set;
-   * false (fields undefined) for anything the string path must look at.
-   * Locals and inline digit loops only: this runs once per event. bytes[e]
-   * must be a CR or LF, as RawLineSplitter guarantees: the blank, digit and
-   * letter loops then stop at the line end by themselves, without `i < e`.
+   * When the line starting at bytes[a] is an event line of a common shape,
+   * sets every field and returns the index of the LF that ends the line; else
+   * returns -1 (fields undefined) for the string path to look at. The line
+   * ends at its first LF, or at a CR right before it (the CR is not part of
+   * the line, as for RawLineSplitter); that LF must exist, which
+   * RawLineSplitter guarantees. Blank, digit and letter loops stop at the
+   * line end by themselves; only the places where the string path tests the
+   * line end test for CR LF / LF here. Locals and inline digit loops only:
+   * this runs once per event.
    */
-  event(b: Uint8Array, a: number, e: number): boolean {
+  event(b: Uint8Array, a: number): number {
     let i = a;
     let c: number;
     while ((c = b[i]) === SPACE || c === TAB) i++;
@@ -73,17 +79,17 @@ export class ByteEventScanner {
       major = major * 10 + c;
       i++;
     }
-    if (i === st || major > 0xfff || b[i] !== COMMA) return false;
+    if (i === st || major > 0xfff || b[i] !== COMMA) return -1;
     st = ++i;
     let minor = 0;
     while ((c = b[i] - ZERO) >= 0 && c <= 9) {
       minor = minor * 10 + c;
       i++;
     }
-    if (i === st || minor > 0xfffff) return false;
+    if (i === st || minor > 0xfffff) return -1;
     st = i;
     while ((c = b[i]) === SPACE || c === TAB) i++;
-    if (i === st) return false;
+    if (i === st) return -1;
     // cpu
     st = i;
     let cpu = 0;
@@ -91,10 +97,10 @@ export class ByteEventScanner {
       cpu = cpu * 10 + c;
       i++;
     }
-    if (i === st || cpu > 0xffff) return false;
+    if (i === st || cpu > 0xffff) return -1;
     st = i;
     while ((c = b[i]) === SPACE || c === TAB) i++;
-    if (i === st) return false;
+    if (i === st) return -1;
     // sequence: `%8d` of the u32 sequence, so values above 2^31 print negative
     let neg = false;
     if (b[i] === MINUS) {
@@ -107,11 +113,11 @@ export class ByteEventScanner {
       seq = seq * 10 + c;
       i++;
     }
-    if (i === st || i - st > 10 || seq > 0xffffffff) return false;
+    if (i === st || i - st > 10 || seq > 0xffffffff) return -1;
     if (neg) seq = -seq >>> 0;
     st = i;
     while ((c = b[i]) === SPACE || c === TAB) i++;
-    if (i === st) return false;
+    if (i === st) return -1;
     // time SECS.NSECS
     st = i;
     let secs = 0;
@@ -119,7 +125,7 @@ export class ByteEventScanner {
       secs = secs * 10 + c;
       i++;
     }
-    if (i === st || i - st > MAX_DIGITS || b[i] !== DOT) return false;
+    if (i === st || i - st > MAX_DIGITS || b[i] !== DOT) return -1;
     st = ++i;
     let frac = 0;
     while ((c = b[i] - ZERO) >= 0 && c <= 9) {
@@ -127,11 +133,11 @@ export class ByteEventScanner {
       i++;
     }
     const digits = i - st;
-    if (digits === 0 || digits > 9) return false;
+    if (digits === 0 || digits > 9) return -1;
     for (let k = digits; k < 9; k++) frac *= 10;
     st = i;
     while ((c = b[i]) === SPACE || c === TAB) i++;
-    if (i === st) return false;
+    if (i === st) return -1;
     // pid
     st = i;
     let pid = 0;
@@ -139,22 +145,22 @@ export class ByteEventScanner {
       pid = pid * 10 + c;
       i++;
     }
-    if (i === st || i - st > 10 || pid > 0xffffffff) return false;
+    if (i === st || i - st > 10 || pid > 0xffffffff) return -1;
     st = i;
     while ((c = b[i]) === SPACE || c === TAB) i++;
-    if (i === st) return false;
+    if (i === st) return -1;
     // action: one of the common letters (a cgroup prefix means a message: string path)
-    const t0 = i;
-    while (i < e && (c = b[i]) !== SPACE && c !== TAB) i++;
-    const len = i - t0;
-    let action: number;
-    if (len === 1) action = commonAction(b[t0]);
-    else if (len === 2 && b[t0] === 85 && b[t0 + 1] === 84) action = Action.UnplugTimer; // UT
-    else return false;
-    if (action === Action.Unknown) return false;
+    let action = commonAction(b[i]);
+    if (action === Action.Unknown) return -1;
+    if ((c = b[i + 1]) === SPACE || c === TAB) {
+      i += 1;
+    } else if (action === Action.UnplugIo && c === 84 && ((c = b[i + 2]) === SPACE || c === TAB)) {
+      action = Action.UnplugTimer; // UT
+      i += 2;
+    } else return -1;
     st = i;
     while ((c = b[i]) === SPACE || c === TAB) i++;
-    if (i === st) return false;
+    if (i === st) return -1;
     // rwbs [A-Z]+
     const rs = i;
     let key = 0;
@@ -162,7 +168,7 @@ export class ByteEventScanner {
       key = key * 32 + (c - 64);
       i++;
     }
-    if (i === rs || (i < e && c !== SPACE && c !== TAB)) return false;
+    if (i === rs || (c !== SPACE && c !== TAB && c !== LF && (c !== CR || b[i + 1] !== LF))) return -1;
     this.rwbsStart = rs;
     this.rwbsEnd = i;
     this.rwbsKey = i - rs <= 10 ? key : -1;
@@ -174,48 +180,49 @@ export class ByteEventScanner {
     let depth = -1;
     this.commStart = -1;
     if (action === Action.Plug || action === Action.UnplugIo || action === Action.UnplugTimer) {
-      if (b[i] !== LBRACKET) return false;
-      i = this.comm(b, i + 1, e);
-      if (i < 0) return false;
+      if (b[i] !== LBRACKET) return -1;
+      i = this.comm(b, i + 1);
+      if (i < 0) return -1;
       if (action !== Action.Plug) {
         st = i;
         while ((c = b[i]) === SPACE || c === TAB) i++;
-        if (i === st) return false;
+        if (i === st) return -1;
         st = i;
         depth = 0;
         while ((c = b[i] - ZERO) >= 0 && c <= 9) {
           depth = depth * 10 + c;
           i++;
         }
-        if (i === st || i - st > 10) return false;
+        if (i === st || i - st > 10) return -1;
       }
     } else {
       const completion = action === Action.Complete || action === Action.Requeue;
       if (b[i] === LBRACKET) {
-        if (completion) return false;
+        if (completion) return -1;
       } else {
         st = i;
         while ((c = b[i] - ZERO) >= 0 && c <= 9) {
           sector = sector * 10 + c;
           i++;
         }
-        if (i === st || i - st > MAX_DIGITS) return false;
+        if (i === st || i - st > MAX_DIGITS) return -1;
         st = i;
         while ((c = b[i]) === SPACE || c === TAB) i++;
-        if (i === st || i + 1 >= e || b[i] !== PLUS) return false;
+        /* (the string path also wants a character after the `+`: the blanks required next are that) */
+        if (i === st || b[i] !== PLUS) return -1;
         i++;
         st = i;
         while ((c = b[i]) === SPACE || c === TAB) i++;
-        if (i === st) return false;
+        if (i === st) return -1;
         st = i;
         while ((c = b[i] - ZERO) >= 0 && c <= 9) {
           nsect = nsect * 10 + c;
           i++;
         }
-        if (i === st || i - st > 10 || nsect > 0xffffffff) return false;
+        if (i === st || i - st > 10 || nsect > 0xffffffff) return -1;
         st = i;
         while ((c = b[i]) === SPACE || c === TAB) i++;
-        if (i === st || b[i] !== LBRACKET) return false;
+        if (i === st || b[i] !== LBRACKET) return -1;
       }
       if (completion) {
         st = ++i;
@@ -223,17 +230,18 @@ export class ByteEventScanner {
           err = err * 10 + c;
           i++;
         }
-        if (i === st || i - st > 10 || b[i] !== RBRACKET) return false;
+        if (i === st || i - st > 10 || b[i] !== RBRACKET) return -1;
         i++;
         /* blkparse prints the kernel's u16 `error` with %d: negative errnos show as 65536 - errno. */
         if (err > 32767 && err < 65536) err -= 65536;
       } else {
-        i = this.comm(b, i + 1, e);
-        if (i < 0) return false;
+        i = this.comm(b, i + 1);
+        if (i < 0) return -1;
       }
     }
     while ((c = b[i]) === SPACE || c === TAB) i++;
-    if (i < e) return false;
+    if (c === CR) c = b[++i];
+    if (c !== LF) return -1;
     this.major = major;
     this.minor = minor;
     this.cpu = cpu;
@@ -246,41 +254,45 @@ export class ByteEventScanner {
     this.nsect = nsect;
     this.err = err;
     this.depth = depth;
-    return true;
+    return i;
   }
 
   /**
    * The name of `[COMM]` starting at `a` (after the `[`): it runs to the first
    * `]` followed by a blank or the line end (names may contain blanks).
-   * Returns the index after the `]`, or -1 (no end, or a non-ASCII byte:
-   * decoded names are the string path's business).
+   * Returns the index after the `]`, or -1 (the line ends first, or a
+   * non-ASCII byte: decoded names are the string path's business).
    */
-  private comm(b: Uint8Array, a: number, e: number): number {
-    /* `(null)]` + end/blank: blkparse's name when it saw no process note for the pid. */
+  private comm(b: Uint8Array, a: number): number {
+    /* `(null)]` + blank/end: blkparse's name when it saw no process note for the pid. */
+    let c: number;
     if (
-      a + 6 < e && b[a] === LPAREN && b[a + 1] === 110 && b[a + 2] === 117 && b[a + 3] === 108 &&
-      b[a + 4] === 108 && b[a + 5] === RPAREN && b[a + 6] === RBRACKET &&
-      (a + 7 === e || b[a + 7] === SPACE || b[a + 7] === TAB)
+      b[a] === LPAREN && b[a + 1] === 110 && b[a + 2] === 117 && b[a + 3] === 108 && b[a + 4] === 108 &&
+      b[a + 5] === RPAREN && b[a + 6] === RBRACKET &&
+      ((c = b[a + 7]) === SPACE || c === TAB || c === LF || (c === CR && b[a + 8] === LF))
     ) {
       this.commNull = true;
       this.commStart = a;
       this.commEnd = a + 6;
       return a + 7;
     }
-    let j = a;
     let h = 0x811c9dc5;
-    for (; j < e; j++) {
-      const c = b[j];
-      if (c === RBRACKET && (j + 1 === e || b[j + 1] === SPACE || b[j + 1] === TAB)) break;
-      if (c > 127) return -1;
+    for (let j = a; ; j++) {
+      c = b[j];
+      if (c === RBRACKET) {
+        const d = b[j + 1];
+        if (d === SPACE || d === TAB || d === LF || (d === CR && b[j + 2] === LF)) {
+          this.commNull = false;
+          this.commStart = a;
+          this.commEnd = j;
+          this.commHash = h;
+          return j + 1;
+        }
+      } else if (c === LF || c > 127 || (c === CR && b[j + 1] === LF)) {
+        return -1;
+      }
       h = Math.imul(h ^ c, 16777619);
     }
-    if (j >= e) return -1;
-    this.commNull = false;
-    this.commStart = a;
-    this.commEnd = j;
-    this.commHash = h;
-    return j + 1;
   }
 }
 

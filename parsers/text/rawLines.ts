@@ -1,19 +1,28 @@
 /**
  * RawLineSplitter: splits a byte stream into lines WITHOUT decoding anything.
  *
- *   const sp = new RawLineSplitter((bytes, start, end, lineNo) => { ... }, onOverlong?, maxLineBytes?);
+ *   const sp = new RawLineSplitter(onLine, onOverlong?, maxLineBytes?, takeLine?);
  *   sp.push(chunk); ...; sp.finish();        // sp.lineNo: lines seen, sp.bytes: bytes pushed
  *
- * The callback gets the line as bytes[start, end): the newline and one
- * carriage return before it are excluded, a UTF-8 BOM at the stream start is
- * dropped. `bytes` is either the pushed chunk itself (lines that lie inside
- * it) or the splitter's own carry buffer (lines cut by chunk boundaries): read
- * it during the callback only, never keep it. bytes[end] always exists and is
- * a CR or LF (the line's own terminator, or an LF put after a held line), so a
- * scanner whose loops stop at CR and LF anyway needs no `i < end` test in them. Line numbers are exactly those
- * of LineSplitter (./lines), and decodeLine(bytes, start, end) gives the text
+ * onLine(bytes, start, end, lineNo) gets the line as bytes[start, end): the
+ * newline and one carriage return before it are excluded, a UTF-8 BOM at the
+ * stream start is dropped. `bytes` is either the pushed chunk itself (lines
+ * that lie inside it) or the splitter's own carry buffer (lines cut by chunk
+ * boundaries): read it during the callback only, never keep it. bytes[end]
+ * always exists and is a CR or LF, and the line is always followed by an LF
+ * (its own, or one put after a held line), so a scanner whose loops stop at
+ * CR and LF needs no `i < end` test in them. Line numbers are exactly those of
+ * LineSplitter (./lines), and decodeLine(bytes, start, end) gives the text
  * LineSplitter would give for the same line (see below), so a parser can scan
  * ASCII bytes on its hot path and decode only the lines it cannot handle there.
+ *
+ * takeLine(bytes, start, maxLF, lineNo), optional, lets a scanner skip even
+ * the newline search for the lines it recognises: for each line that starts
+ * in a chunk and ends in it (never line 1, which may carry the BOM), it is
+ * asked first. It returns -1 having done nothing, or it has handled the line
+ * exactly as onLine would have handled bytes[start, end) and returns the
+ * index of the line's LF, the first LF at or after `start`, which must be
+ * <= maxLF (longer lines are the overlong ones). The LF is known to exist.
  *
  * Why bytes: a streaming TextDecoder costs about as much as a whole fast
  * parse. Event lines of block traces are ASCII, so the bytes are the
@@ -29,6 +38,9 @@ import { DEFAULT_MAX_LINE_CHARS } from './lines';
 
 /** (bytes, start, end, lineNo): the line is bytes[start, end); bytes is valid during the call only. */
 export type RawLineCallback = (bytes: Uint8Array, start: number, end: number, lineNo: number) => void;
+
+/** (bytes, start, maxLF, lineNo): the index of the LF of the line it handled, or -1 (see the top of this file). */
+export type RawLineTaker = (bytes: Uint8Array, start: number, maxLF: number, lineNo: number) => number;
 
 const LF = 10;
 const CR = 13;
@@ -61,6 +73,7 @@ export class RawLineSplitter {
     private readonly onLine: RawLineCallback,
     private readonly onOverlong: (lineNo: number, bytes: number) => void = () => {},
     private readonly maxLineBytes = DEFAULT_MAX_LINE_CHARS,
+    private readonly takeLine: RawLineTaker | null = null,
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -78,7 +91,18 @@ export class RawLineSplitter {
       from = nl + 1;
     }
     const max = this.maxLineBytes;
+    const take = this.takeLine;
+    // Lines starting at or before the chunk's last LF end inside the chunk.
+    const last = take ? chunk.lastIndexOf(LF) : -1;
     while (from < n) {
+      if (take !== null && from <= last && this.lineNo > 0) {
+        const nl = take(chunk, from, from + max, this.lineNo + 1);
+        if (nl >= 0) {
+          this.lineNo++;
+          from = nl + 1;
+          continue;
+        }
+      }
       const nl = chunk.indexOf(LF, from);
       if (nl < 0) {
         this.hold(chunk, from, n);

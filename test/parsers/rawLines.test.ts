@@ -69,6 +69,34 @@ describe('RawLineSplitter', () => {
     for (const c of [...CHUNKS, 3, 10, 11, 12]) expect(raw(enc.encode(text), c, 11)).toEqual(want);
   });
 
+  it('takeLine: asked first for lines inside a chunk (never line 1), same numbering and lines whatever the chunking', () => {
+    const text = '\uFEFFxa\nxb\r\nc\nxdddddddddddd\n\nxe\r\nxf';
+    const run = (chunk: number) => {
+      const out: string[] = [];
+      const sp = new RawLineSplitter(
+        (b, a, e, n) => out.push(`${n}:line:${decodeLine(b, a, e)}`),
+        (n, len) => out.push(`${n}:overlong ${len}`),
+        10,
+        (b, a, maxLF, n) => {
+          if (b[a] !== 120) return -1; // 'x'
+          const nl = b.indexOf(10, a);
+          if (nl > maxLF) return -1;
+          const e = b[nl - 1] === 13 ? nl - 1 : nl;
+          out.push(`${n}:took:${decodeLine(b, a, e)}`);
+          return nl;
+        },
+      );
+      const bytes = enc.encode(text);
+      for (let i = 0; i < bytes.length; i += chunk) sp.push(bytes.subarray(i, i + chunk));
+      sp.finish();
+      return out;
+    };
+    const whole = run(1 << 20);
+    expect(whole).toEqual(['1:line:xa', '2:took:xb', '3:line:c', '4:overlong 13', '5:line:', '6:took:xe', '7:line:xf']);
+    // cut lines come to onLine instead: the same lines, only the route differs
+    for (const c of CHUNKS) expect(run(c).map((l) => l.replace(':took:', ':line:'))).toEqual(whole.map((l) => l.replace(':took:', ':line:')));
+  });
+
   it('gives exactly the lines of LineSplitter for random valid UTF-8, any chunking', () => {
     const line = fc.string({ unit: fc.oneof(fc.constantFrom('\n', '\r', '\r\n', ' ', '\uFEFF'), fc.constantFrom('a', 'é', '€', '😀'), fc.string({ unit: 'binary', maxLength: 3 })) });
     fc.assert(
