@@ -13,7 +13,7 @@ import { extractIo, type IoRecord } from './io';
 import { mapRead, VERDICTS, type ChunkRun, type ReadMap, type Verdict } from './sectorMap';
 import { learnLayout, type LayoutSample, type StampLayout } from './stamps';
 import { rankHypotheses, type HypothesisReport } from './hypotheses';
-import { disconnectFindings, replayHazardFindings } from './hazards';
+import { disconnectFindings, replayHazardFindings, type ReplayHazard } from './hazards';
 
 export const ANALYSIS_VERSION = 1;
 
@@ -274,11 +274,12 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
   }
   for (const [, index] of indexes) emitRereads(findings, blameUnproven(index.inconsistentRereads(), reads), records);
   emitCorrelationFindings(findings, records, corr);
+  const replayHazards: ReplayHazard[] = [];
   const hypotheses =
     input.hypotheses === false
       ? null
-      : rankHypotheses({ sources: input.sources, records, reads, findings: findings.list, image: input.image ?? null, imageDevice });
-  for (const f of replayHazardFindings(hypotheses?.hazards ?? [], records)) findings.add(f);
+      : rankHypotheses({ sources: input.sources, records, reads, findings: findings.list, image: input.image ?? null, imageDevice }, replayHazards);
+  for (const f of replayHazardFindings(replayHazards, records)) findings.add(f);
   for (const f of disconnectFindings(input.sources, records, corr)) findings.add(f);
 
   const sorted = findings.sorted();

@@ -105,8 +105,6 @@ export interface HypothesisReport {
   /** The best explanation in words, then one sentence per finding. */
   text: string[];
   cost: { replays: number; replayedOps: number; searchedReads: number; prunedOffsets: number };
-  /** Hazards the replays of the first-ranked variant(s) raised (hazards.ts makes findings of them). */
-  hazards: ReplayHazard[];
 }
 
 export interface HypothesisRanker {
@@ -557,7 +555,8 @@ function replayOne(ops: WorkloadOp[], cfg: ReplayConfig, disk: Disk, wanted: num
   return hit;
 }
 
-export function rankHypotheses(input: HypothesisInput): HypothesisReport {
+/** `hazardsOut` receives the hazards the replays of the first-ranked variant(s) raised (hazards.ts makes findings of them). */
+export function rankHypotheses(input: HypothesisInput, hazardsOut?: ReplayHazard[]): HypothesisReport {
   const variants = input.variants ?? VARIANTS;
   const configOf = input.config ?? ((v: Variant) => defaultConfig(v));
   const addresses = bufferAddresses(input.sources, input.records);
@@ -750,6 +749,7 @@ export function rankHypotheses(input: HypothesisInput): HypothesisReport {
   scores.sort((a, b) => better(a, b) || VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant));
   scores.forEach((s, i) => (s.rank = i > 0 && better(s, scores[i - 1]) === 0 ? scores[i - 1].rank : i + 1));
 
+  if (hazardsOut) for (const s of scores) if (s.rank === 1) hazardsOut.push(...hazardsOf.get(s.variant)!);
   const poolHistory = 'unknown';
   const text = summaryText(scores, explanations, sequences.length > 0);
   if (cleanCut) text.push(`Reads without corrupted chunks were scored over the first ${CLEAN_BYTE_BUDGET >> 20} MiB of shown data per device only.`);
@@ -759,7 +759,6 @@ export function rankHypotheses(input: HypothesisInput): HypothesisReport {
     poolHistory,
     text,
     cost: { replays: runner.replays, replayedOps: runner.replayedOps, searchedReads, prunedOffsets },
-    hazards: scores.filter((s) => s.rank === 1).flatMap((s) => hazardsOf.get(s.variant)!),
   };
 }
 
