@@ -79,6 +79,7 @@ export function QueueDepthChart({ depth, originNs }: { depth: QueueDepth[]; orig
       const t0 = q.timeNs[0];
       const t1 = q.timeNs[q.timeNs.length - 1];
       const plotH = h - 14;
+      const top = 14;
       const max = Math.max(1, q.max);
       ctx.strokeStyle = cssColor('--accent');
       ctx.beginPath();
@@ -86,7 +87,7 @@ export function QueueDepthChart({ depth, originNs }: { depth: QueueDepth[]; orig
       ctx.moveTo(0, plotH);
       for (let i = 0; i < q.timeNs.length; i++) {
         const x = ((q.timeNs[i] - t0) / (t1 - t0 || 1)) * w;
-        const y = plotH - (q.depth[i] / max) * (plotH - 2);
+        const y = plotH - (q.depth[i] / max) * (plotH - top);
         ctx.lineTo(x, lastY);
         ctx.lineTo(x, y);
         lastY = y;

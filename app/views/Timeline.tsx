@@ -14,6 +14,7 @@ import { cssColor } from '../theme/theme';
 import { LANE_CLASS_LABELS, type TimelineColumns } from '../worker/protocol';
 import { drawTimeline, formatNs, lowerBound, type Palette, type View } from './timelineDraw';
 import { busiestDevice, LABEL_W, layoutRows, type Row } from './timelineLayout';
+import { replayLanes } from './timelineReplay';
 
 interface TimelineViewState {
   t0: number;
@@ -79,7 +80,11 @@ export function Timeline() {
   const frame = useRef(0);
   const paletteRef = useRef<Palette | null>(null);
 
-  const rows: Row[] = useMemo(() => (cols ? layoutRows(cols, size.h) : []), [cols, size.h]);
+  const variant = useAppStore((s) => s.variant);
+  const pageOffset = useAppStore((s) => s.pageOffset);
+  const analysis = useAppStore((s) => s.analysis);
+  const values = useMemo(() => (cols && analysis ? replayLanes(analysis, cols, variant, pageOffset) : []), [cols, analysis, variant, pageOffset]);
+  const rows: Row[] = useMemo(() => (cols ? layoutRows(cols, size.h, values) : []), [cols, size.h, values]);
   const domain = useMemo(() => (cols ? sectorDomain(cols) : ([0, 1] as [number, number])), [cols]);
   const end = cols ? Math.max(cols.endNs, 1) : 1;
 
@@ -118,7 +123,7 @@ export function Timeline() {
     };
     paletteRef.current ??= palette();
     const m0 = performance.now();
-    const st = drawTimeline(ctx, size.w, size.h, cols, rows, view, paletteRef.current, domain);
+    const st = drawTimeline(ctx, size.w, size.h, cols, rows, view, paletteRef.current, domain, values);
     performance.measure('timeline-draw', { start: m0, end: m0 + st.ms });
     if (++measures > MEASURES_KEPT) {
       performance.clearMeasures('timeline-draw');
@@ -275,6 +280,12 @@ export function Timeline() {
         const bl = cols.block[row.set];
         text += `\nsector ${bl.sector[ev]} + ${bl.nSectors[ev]}`;
       }
+    } else if (row.kind === 'value') {
+      const lane = values[row.set];
+      const px = span / Math.max(1, size.w - LABEL_W);
+      const a = lowerBound(lane.timeNs, t - px * 2);
+      const b = lowerBound(lane.timeNs, t + px * 2, a);
+      text += `\n${row.label}: ${b > a ? lane.value.subarray(a, b).join(', ') : '–'}`;
     } else text += `\n${row.label}`;
     setTip({ x: Math.min(x + 12, size.w - 200), y: y + 12, text });
   };

@@ -8,6 +8,7 @@
 import { ticks } from 'd3';
 import type { TimelineColumns } from '../worker/protocol';
 import { AXIS_H, LABEL_W, type Row } from './timelineLayout';
+import type { ValueLane } from './timelineReplay';
 
 export interface Palette {
   bg: string;
@@ -68,6 +69,7 @@ export function drawTimeline(
   view: View,
   pal: Palette,
   scatterDomain: [number, number],
+  values: ValueLane[] = [],
 ): DrawStats {
   const start = performance.now();
   const plotW = Math.max(1, w - LABEL_W);
@@ -108,6 +110,8 @@ export function drawTimeline(
     if (row.kind === 'block') {
       const lane = cols.block[row.set].lanes[row.lane];
       drawn += densityRow(ctx, lane.timeNs, bounds, row.y, row.h, pal.lanes[row.cls]);
+    } else if (row.kind === 'value') {
+      drawn += valueRow(ctx, values[row.set], view, xOf, row, pal.accent, plotW);
     } else if (row.kind === 'syscalls') {
       drawn += syscallRow(ctx, cols.syscalls[row.set], view, xOf, row, pal, plotW);
     } else {
@@ -133,7 +137,7 @@ export function drawTimeline(
   ctx.font = '11px ui-monospace, monospace';
   for (const row of rows) {
     if (row.kind !== 'scatter') {
-      ctx.fillStyle = row.kind === 'block' ? pal.lanes[row.cls] : pal.read;
+      ctx.fillStyle = row.kind === 'block' ? pal.lanes[row.cls] : row.kind === 'value' ? pal.accent : pal.read;
       ctx.fillRect(6, row.y + row.h / 2 - 3, 6, 6);
     }
     ctx.fillStyle = pal.text;
@@ -181,6 +185,26 @@ function densityRow(ctx: CanvasRenderingContext2D, times: Float64Array, bounds: 
   ctx.fillStyle = color;
   ctx.fill(path);
   return end - first;
+}
+
+/** A replayed lane: one bar per syscall, its height the count relative to the lane's maximum. */
+function valueRow(ctx: CanvasRenderingContext2D, lane: ValueLane, view: View, xOf: (t: number) => number, row: Row, color: string, plotW: number): number {
+  const lo = lowerBound(lane.timeNs, view.t0);
+  const hi = lowerBound(lane.timeNs, view.t1, lo);
+  ctx.fillStyle = color;
+  let lastX = -1;
+  let drawn = 0;
+  for (let i = lo; i < hi; i++) {
+    const x = Math.floor(xOf(lane.timeNs[i]));
+    if (x === lastX || x > LABEL_W + plotW) continue;
+    lastX = x;
+    const v = lane.value[i];
+    if (!(v > 0)) continue;
+    const bh = Math.max(2, (v / lane.max) * row.h);
+    ctx.fillRect(x, row.y + row.h - bh, 2, bh);
+    drawn++;
+  }
+  return drawn;
 }
 
 function syscallRow(

@@ -11,17 +11,22 @@ export const GROUP_GAP = 6;
 
 export type Row =
   | { kind: 'syscalls'; y: number; h: number; label: string; set: number }
+  | { kind: 'value'; y: number; h: number; label: string; set: number }
   | { kind: 'block'; y: number; h: number; label: string; set: number; lane: number; cls: number }
   | { kind: 'scatter'; y: number; h: number; label: string; set: number; device: string };
 
-export function layoutRows(cols: TimelineColumns, height: number): Row[] {
+export function layoutRows(cols: TimelineColumns, height: number, values: { label: string }[] = []): Row[] {
   const rows: Row[] = [];
   let y = AXIS_H + 4;
   cols.syscalls.forEach((s, set) => {
     rows.push({ kind: 'syscalls', y, h: LANE_H + 4, label: short(s.source), set });
     y += LANE_H + 4 + 1;
   });
-  if (cols.syscalls.length) y += GROUP_GAP;
+  values.forEach((v, set) => {
+    rows.push({ kind: 'value', y, h: LANE_H, label: v.label, set });
+    y += LANE_H + 1;
+  });
+  if (cols.syscalls.length || values.length) y += GROUP_GAP;
   cols.block.forEach((b, set) => {
     b.lanes.forEach((l, lane) => {
       rows.push({ kind: 'block', y, h: LANE_H, label: `${l.device} ${LANE_CLASS_LABELS[l.cls]}`, set, lane, cls: l.cls });
