@@ -92,6 +92,11 @@ export class BlockEventStore {
     return i;
   }
 
+  /** Capacity hint: room for `n` events at once, for a parser that can estimate its count (no repeated growth). */
+  reserve(n: number): void {
+    this.ensure(n);
+  }
+
   private ensure(n: number): void {
     if (n <= this.timeNs.length) return;
     this.timeNs = grow(Float64Array, this.timeNs, n);
