@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BlkparseTextParser } from '../../parsers/blkparse';
+import { BlkparseTextParser, parseBlkparseText } from '../../parsers/blkparse';
 import { ByteEventScanner } from '../../parsers/blkparseBytes';
 import type { ParsedSource } from '../../parsers/model/source';
 import { RawLineSplitter } from '../../parsers/text/rawLines';
@@ -99,6 +99,10 @@ describe('blkparse byte fast path', () => {
     expect(events).toBeGreaterThan(170_000);
     expect(events).toBe(src.block!.length);
     expect(full(src)).toBe(full(parse(bytes, 1 << 20, false)));
+    // the whole-buffer entry point (columns reserved up front, one push) gives the same, trimmed to size
+    const whole = parseBlkparseText(bytes, 't');
+    expect(whole.block!.timeNs.length).toBe(src.block!.length);
+    expect(full({ ...whole, evidence: src.evidence })).toBe(full(src));
   });
 
   it('gives the string path result on every blkparse text fixture (chunks 1, 7, 4093)', () => {
