@@ -16,7 +16,6 @@ import type { ReplayConfig } from './config';
 import { bugOnHazard, bugOnPastSegments, bugOnSegmentIndex, frameUnits, sectorGapHazard } from './blkfront';
 import * as grants from './grantPool';
 import * as slots from './slots';
-import type { SlotStore } from './slots';
 import { DiskOverlay, writePayloads } from './overlay';
 import { bytesOf, diffRanges, provenanceRunsInto, RunTable, runsToProvenance, type CopyTrace } from './provenance';
 import { RequestColumns } from './requestColumns';
