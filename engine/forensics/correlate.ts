@@ -14,7 +14,7 @@ import { devKey, devName } from '../../parsers/model/blockEvents';
 import type { ClockInfo, ParsedSource } from '../../parsers/model/source';
 import { anchorsFromSources, bestOffset, offsetFromAnchor, parseAnchorText, type Anchor, type OffsetInterval } from './clock';
 import type { IoRecord } from './io';
-import { buildRequests, type Bio, type BlockRequest, type RequestModel } from './requests';
+import { buildRequests, SectorMap, type Bio, type BlockRequest, type RequestModel } from './requests';
 
 export interface ClockAlignment {
   method: 'anchors' | 'inferred' | 'none';
@@ -133,19 +133,28 @@ export function devKeyOfPath(path: string): number | null {
   return null;
 }
 
-function statsOf(values: number[]): LatencyStats {
-  let n = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    n++;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
+/** Running min/avg/max over finite values (no intermediate arrays: millions of requests). */
+class StatsAcc {
+  n = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  add(v: number): void {
+    if (!Number.isFinite(v)) return;
+    this.n++;
+    this.sum += v;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
   }
-  return n === 0 ? { n: 0, min: NaN, avg: NaN, max: NaN } : { n, min, avg: sum / n, max };
+  stats(): LatencyStats {
+    return this.n === 0 ? { n: 0, min: NaN, avg: NaN, max: NaN } : { n: this.n, min: this.min, avg: this.sum / this.n, max: this.max };
+  }
+}
+
+function statsOf(values: number[]): LatencyStats {
+  const acc = new StatsAcc();
+  for (const v of values) acc.add(v);
+  return acc.stats();
 }
 
 export function requestLatency(r: BlockRequest): RequestLatency {
@@ -162,32 +171,44 @@ export function requestLatency(r: BlockRequest): RequestLatency {
 }
 
 export function queueDepths(requests: BlockRequest[]): QueueDepth[] {
-  const byDev = new Map<number, Array<[number, number]>>();
-  for (const r of requests) {
-    if (!Number.isFinite(r.tD) || !Number.isFinite(r.tC)) continue;
-    let l = byDev.get(r.devKey);
-    if (!l) byDev.set(r.devKey, (l = []));
-    l.push([r.tD, 1], [r.tC, -1]);
-  }
+  // Per device: issue times and completion times, each sorted numerically (typed, no comparator),
+  // then merged; at equal times a completion is counted before an issue.
+  const count = new Map<number, number>();
+  for (const r of requests) if (Number.isFinite(r.tD) && Number.isFinite(r.tC)) count.set(r.devKey, (count.get(r.devKey) ?? 0) + 1);
   const out: QueueDepth[] = [];
-  for (const [dev, ev] of byDev) {
-    ev.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (const [dev, m] of count) {
+    const issue = new Float64Array(m);
+    const done = new Float64Array(m);
+    let k = 0;
+    for (const r of requests) {
+      if (r.devKey !== dev || !Number.isFinite(r.tD) || !Number.isFinite(r.tC)) continue;
+      issue[k] = r.tD;
+      done[k++] = r.tC;
+    }
+    issue.sort();
+    done.sort();
     const timeNs: number[] = [];
     const depth: number[] = [];
     let d = 0;
     let max = 0;
     let area = 0;
-    for (let i = 0; i < ev.length; i++) {
-      if (i > 0) area += d * (ev[i][0] - ev[i - 1][0]);
-      d += ev[i][1];
+    let prev = NaN;
+    let first = NaN;
+    for (let i = 0, j = 0; i < m || j < m; ) {
+      const fromDone = j < m && (i >= m || done[j] <= issue[i]);
+      const at = fromDone ? done[j++] : issue[i++];
+      if (Number.isNaN(first)) first = at;
+      else area += d * (at - prev);
+      d += fromDone ? -1 : 1;
       if (d > max) max = d;
-      if (timeNs.length > 0 && timeNs[timeNs.length - 1] === ev[i][0]) depth[depth.length - 1] = d;
+      if (timeNs.length > 0 && prev === at) depth[depth.length - 1] = d;
       else {
-        timeNs.push(ev[i][0]);
+        timeNs.push(at);
         depth.push(d);
       }
+      prev = at;
     }
-    const span = ev[ev.length - 1][0] - ev[0][0];
+    const span = prev - first;
     out.push({ devKey: dev, device: devName(dev), timeNs, depth, max, mean: span > 0 ? area / span : d });
   }
   return out;
@@ -238,23 +259,18 @@ function alignClock(input: CorrelateInput, block: ParsedSource, model: RequestMo
   if (!strace || input.records.every((r) => !Number.isFinite(r.timeNs))) return none;
 
   // Inference from direct I/O: Q must fall inside [start, end] of its syscall.
-  const qBySector = new Map<string, Bio[]>();
-  for (const b of model.bios) {
-    if (b.parent >= 0) continue;
-    const key = `${b.devKey}:${b.sector}`;
-    const l = qBySector.get(key);
-    if (l) l.push(b);
-    else qBySector.set(key, [b]);
-  }
+  const qBySector = new SectorMap();
+  for (const b of model.bios) if (b.parent < 0) qBySector.add(b.devKey, b.sector, b.id);
   const intervals: OffsetInterval[] = [];
   for (const r of input.records) {
     if (!r.direct || !Number.isFinite(r.timeNs)) continue;
     const dev = devMap.get(r.device);
     if (dev === undefined) continue;
     const [s] = sectorsOf(r);
-    const cands = qBySector.get(`${dev}:${s + partitionOffset(model, r.device, dev)}`) ?? [];
+    const cands = qBySector.list(dev, s + partitionOffset(model, r.device, dev));
     const dur = Number.isFinite(r.durationNs) ? r.durationNs : NO_DURATION_NS;
-    for (const b of cands.slice(0, 16)) {
+    for (let c = 0; c < cands.length && c < 16; c++) {
+      const b = model.bios[cands[c]];
       if (r.pid !== 0 && b.pid !== 0 && r.pid !== b.pid && r.seg < 0) continue;
       intervals.push({ lo: b.tQ - r.timeNs - dur - SLACK_NS, hi: b.tQ - r.timeNs + SLACK_NS });
     }
@@ -316,9 +332,13 @@ export function correlate(input: CorrelateInput): Correlation {
   const clock = input.records.length > 0 ? alignClock(input, block, model, devMap) : empty.clock;
   const links = joinAll(input.records, model, devMap, clock);
   const latencies = model.requests.map(requestLatency);
+  const acc = LATENCIES.map(() => new StatsAcc());
+  for (const x of latencies) for (let i = 0; i < LATENCIES.length; i++) acc[i].add(x[LATENCIES[i]]);
   const latencySummary = {} as Record<LatencyName, LatencyStats>;
-  for (const l of LATENCIES) latencySummary[l] = statsOf(latencies.map((x) => x[l]));
-  const bioQ2C = statsOf(model.bios.filter((b) => b.parent < 0 && b.request >= 0).map((b) => model.requests[b.request].tC - b.tQ));
+  LATENCIES.forEach((l, i) => (latencySummary[l] = acc[i].stats()));
+  const q2c = new StatsAcc();
+  for (const b of model.bios) if (b.parent < 0 && b.request >= 0) q2c.add(model.requests[b.request].tC - b.tQ);
+  const bioQ2C = q2c.stats();
   const deviceMap: Record<string, string> = {};
   for (const [p, k] of devMap) deviceMap[p] = devName(k);
   return {
@@ -337,18 +357,13 @@ export function correlate(input: CorrelateInput): Correlation {
 
 function joinAll(records: IoRecord[], model: RequestModel, devMap: Map<string, number>, clock: ClockAlignment): IoLink[] {
   const timed = clock.method !== 'none';
-  const roots = new Map<string, number[]>(); // queued bios by dev:sector, in Q order
-  for (const b of model.bios) {
-    if (b.parent >= 0) continue;
-    const key = `${b.devKey}:${b.sector}`;
-    const l = roots.get(key);
-    if (l) l.push(b.id);
-    else roots.set(key, [b.id]);
-  }
+  const roots = new SectorMap(); // queued bios by (dev, sector), in Q order
+  if (records.length > 0) for (const b of model.bios) if (b.parent < 0) roots.add(b.devKey, b.sector, b.id);
   const taken = new Uint8Array(model.bios.length);
   const byOrder = [...records].sort((a, b) => a.order - b.order || a.id - b.id);
   const links: IoLink[] = new Array(records.length);
-  const reqIndex = buildRequestIndex(model.requests);
+  // Built on the first buffered record only: a block-only or all-direct analysis never needs it.
+  let reqIndex: RequestIndex | null = null;
   // How many syscalls' bios each request carries (merges across syscalls).
   const owners = new Map<number, Set<number>>();
 
@@ -367,9 +382,10 @@ function joinAll(records: IoRecord[], model: RequestModel, devMap: Map<string, n
     if (r.direct) {
       let cur = s;
       while (cur < s + n) {
-        const cands = roots.get(`${dev}:${cur}`) ?? [];
+        const cands = roots.list(dev, cur);
         let pick = -1;
-        for (const id of cands) {
+        for (let c = 0; c < cands.length; c++) {
+          const id = cands[c];
           const b = model.bios[id];
           if (taken[id]) continue;
           if (r.pid !== 0 && b.pid !== 0 && r.pid !== b.pid && r.seg < 0) continue;
@@ -395,6 +411,7 @@ function joinAll(records: IoRecord[], model: RequestModel, devMap: Map<string, n
       const failed = link.requests.some((q) => model.requests[q].error !== 0);
       link.status = failed ? 'failed' : link.coveredSectors === n ? 'joined' : link.coveredSectors > 0 ? 'partial' : 'none';
     } else {
+      reqIndex ??= buildRequestIndex(model.requests);
       coverBuffered(r, link, s, n, dev, model, reqIndex, timed ? t0 : NaN, timed ? t1 : NaN);
     }
     for (const q of link.requests) {

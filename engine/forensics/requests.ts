@@ -73,45 +73,133 @@ function opOf(bits: number, n: number): RequestOp {
   return 'other';
 }
 
-class SectorMap<T> {
-  private readonly m = new Map<string, T[]>();
-  private k(dev: number, sector: number): string {
-    return `${dev}:${sector}`;
+/**
+ * (device, sector) → ids, keyed by one number: a per-map device slot
+ * (a handful of devices per trace) times 2^40 plus the sector (2^40 sectors
+ * = 512 TiB), so lookups build no strings. Most keys hold one id: it is
+ * stored as the number itself, an array only when a second id arrives.
+ */
+const SECTOR_SPAN = 2 ** 40;
+const NONE: readonly number[] = [];
+
+export class SectorMap {
+  private readonly m = new Map<number, number | number[]>();
+  private readonly slots = new Map<number, number>();
+  private one = [0];
+
+  private k(dev: number, sector: number): number {
+    let slot = this.slots.get(dev);
+    if (slot === undefined) this.slots.set(dev, (slot = this.slots.size));
+    return slot * SECTOR_SPAN + sector;
   }
-  add(dev: number, sector: number, v: T): void {
+  add(dev: number, sector: number, v: number): void {
     const key = this.k(dev, sector);
     const l = this.m.get(key);
-    if (l) l.push(v);
-    else this.m.set(key, [v]);
+    if (l === undefined) this.m.set(key, v);
+    else if (typeof l === 'number') this.m.set(key, [l, v]);
+    else l.push(v);
   }
-  list(dev: number, sector: number): T[] {
-    return this.m.get(this.k(dev, sector)) ?? [];
+  /** The ids at (dev, sector), oldest first; the returned array is only valid until the next call. */
+  list(dev: number, sector: number): readonly number[] {
+    const l = this.m.get(this.k(dev, sector));
+    if (l === undefined) return NONE;
+    if (typeof l !== 'number') return l;
+    this.one[0] = l;
+    return this.one;
   }
-  remove(dev: number, sector: number, v: T): void {
+  remove(dev: number, sector: number, v: number): void {
     const key = this.k(dev, sector);
     const l = this.m.get(key);
-    if (!l) return;
+    if (l === undefined) return;
+    if (typeof l === 'number') {
+      if (l === v) this.m.delete(key);
+      return;
+    }
     const i = l.indexOf(v);
     if (i >= 0) l.splice(i, 1);
-    if (l.length === 0) this.m.delete(key);
+    if (l.length === 1) this.m.set(key, l[0]);
+    else if (l.length === 0) this.m.delete(key);
   }
 }
+
+/**
+ * Event indices in time order, ties by index. Traces are mostly in time
+ * order already (one CPU's records are; merged per-CPU streams interleave in
+ * runs), which a merge of sorted runs handles in near-linear time without a
+ * comparator callback per pair.
+ */
+export function timeOrder(t: Float64Array, n: number): Uint32Array {
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  // Run boundaries: positions where time goes backwards.
+  const starts: number[] = [0];
+  for (let i = 1; i < n; i++) if (t[i] < t[i - 1]) starts.push(i);
+  if (starts.length === 1) return order;
+  starts.push(n);
+  let runs = starts;
+  let tmp = new Uint32Array(n);
+  while (runs.length > 2) {
+    const next: number[] = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const a0 = runs[r];
+      const a1 = runs[r + 1];
+      const b1 = r + 2 < runs.length ? runs[r + 2] : a1;
+      let i = a0;
+      let j = a1;
+      let o = a0;
+      while (i < a1 && j < b1) {
+        const x = order[i];
+        const y = order[j];
+        // Stable: an equal time keeps the earlier run's (lower index) event first.
+        if (t[y] < t[x] || (t[y] === t[x] && y < x)) {
+          tmp[o++] = y;
+          j++;
+        } else {
+          tmp[o++] = x;
+          i++;
+        }
+      }
+      while (i < a1) tmp[o++] = order[i++];
+      while (j < b1) tmp[o++] = order[j++];
+      next.push(b1);
+    }
+    if (next[next.length - 1] !== n) next.push(n);
+    runs = next;
+    const sw = order;
+    order = tmp;
+    tmp = sw;
+  }
+  return order;
+}
+
+/*
+ * A request's event list starts with its Q and G and usually gains I, D
+ * and C: an array literal of 5 cut to 2 keeps its room (V8 does not trim a
+ * backing store that small), so the three pushes do not reallocate it once
+ * per request (each regrowth would reserve 19 slots).
+ */
+function withRoom(q: number, g: number): number[] {
+  const a = [q, g, 0, 0, 0];
+  a.length = 2;
+  return a;
+}
+
+/** Bios that were never split share one empty list (a million empty arrays otherwise); a split gives its bio its own. */
+const NO_CHILDREN: number[] = [];
 
 /** Rebuilds bios and requests of one block source. */
 export function buildRequests(store: BlockEventStore, source: string): RequestModel {
   const n = store.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
   const t = store.timeNs;
-  order.sort((a, b) => t[a] - t[b] || a - b);
+  const order = timeOrder(t, n);
 
   const bios: Bio[] = [];
   const requests: BlockRequest[] = [];
   const remaps: RequestModel['remaps'] = [];
-  const pending = new SectorMap<number>(); // bio ids not yet in a request, by start
-  const openByStart = new SectorMap<number>(); // requests not yet issued
-  const openByEnd = new SectorMap<number>();
-  const issued = new SectorMap<number>(); // issued, not completed, by start
+  const pending = new SectorMap(); // bio ids not yet in a request, by start
+  const openByStart = new SectorMap(); // requests not yet issued
+  const openByEnd = new SectorMap();
+  const issued = new SectorMap(); // issued, not completed, by start
 
   const newRequest = (dev: number, b: Bio, ev: number, via: Bio['via']): BlockRequest => {
     const r: BlockRequest = {
@@ -132,7 +220,7 @@ export function buildRequests(store: BlockEventStore, source: string): RequestMo
       bios: [b.id],
       backMerges: 0,
       frontMerges: 0,
-      events: [b.qEvent, ev],
+      events: withRoom(b.qEvent, ev),
     };
     b.request = r.id;
     b.via = via;
@@ -142,12 +230,17 @@ export function buildRequests(store: BlockEventStore, source: string): RequestMo
   const takePending = (dev: number, sector: number, nSect: number): Bio | null => {
     const l = pending.list(dev, sector);
     if (l.length === 0) return null;
-    let pick = l.find((id) => bios[id].nSectors === nSect);
-    if (pick === undefined) pick = l[0];
+    let pick = l[0];
+    for (let i = 0; i < l.length; i++) {
+      if (bios[l[i]].nSectors === nSect) {
+        pick = l[i];
+        break;
+      }
+    }
     pending.remove(dev, sector, pick);
     return bios[pick];
   };
-  const firstOpen = (m: SectorMap<number>, dev: number, sector: number): BlockRequest | null => {
+  const firstOpen = (m: SectorMap, dev: number, sector: number): BlockRequest | null => {
     const l = m.list(dev, sector);
     return l.length > 0 ? requests[l[l.length - 1]] : null;
   };
@@ -163,7 +256,7 @@ export function buildRequests(store: BlockEventStore, source: string): RequestMo
       case Action.Queue: {
         const b: Bio = {
           id: bios.length, devKey: dev, sector, nSectors: ns, qSectors: ns, pid: store.pid[ev], tQ: t[ev], qEvent: ev,
-          parent: -1, children: [], request: -1, via: '', op: opOf(bits, ns),
+          parent: -1, children: NO_CHILDREN, request: -1, via: '', op: opOf(bits, ns),
         };
         bios.push(b);
         pending.add(dev, sector, b.id);
@@ -176,8 +269,9 @@ export function buildRequests(store: BlockEventStore, source: string): RequestMo
         const b = bios[l[l.length - 1]];
         const end = b.sector + b.nSectors;
         if (to.a <= b.sector || to.a >= end) break;
-        const piece: Bio = { ...b, id: bios.length, sector: to.a, nSectors: end - to.a, parent: b.id, children: [] };
+        const piece: Bio = { ...b, id: bios.length, sector: to.a, nSectors: end - to.a, parent: b.id, children: NO_CHILDREN };
         b.nSectors = to.a - b.sector;
+        if (b.children === NO_CHILDREN) b.children = [];
         b.children.push(piece.id);
         bios.push(piece);
         pending.add(dev, piece.sector, piece.id);
