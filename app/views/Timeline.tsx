@@ -130,6 +130,8 @@ export function Timeline() {
       measures = 0;
     }
     c.dataset.drawMs = st.ms.toFixed(2);
+    c.dataset.marks = String(marks.length);
+    c.dataset.brush = timeRange ? `${timeRange[0] - cols.originNs}-${timeRange[1] - cols.originNs}` : '';
     // The visible span is written here, not rendered by React: zooming re-renders nothing.
     if (spanRef.current) spanRef.current.textContent = formatNs(s.t1 - s.t0, s.t1 - s.t0);
     c.dataset.drawnEvents = String(st.drawnEvents);

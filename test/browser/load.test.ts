@@ -82,6 +82,48 @@ describe('the empty page', () => {
   }, 120_000);
 });
 
+describe('other ways in', () => {
+  test('#src= loads a trace by URL (here the bundled demo, same origin)', async () => {
+    const page = await h.newPage({ path: '/#src=demo/blog.strace.txt' });
+    await waitReady(page);
+    expect(await page.getByRole('contentinfo').textContent()).toMatch(/1 source/);
+    await expect.poll(() => page.getByTestId('status-findings').textContent()).toMatch(/^[1-9]\d* errors/);
+    await page.context().close();
+  }, 120_000);
+
+  test('pasted text is analysed like a file', async () => {
+    const page = await h.newPage();
+    const text = (await import('node:fs')).readFileSync(fixturePath('blog-parted-xvdb', 'blog.strace.txt'), 'utf8');
+    await page.getByRole('button', { name: 'Paste' }).click();
+    await page.getByRole('textbox', { name: 'trace text' }).fill(text);
+    await page.getByRole('button', { name: 'Analyse' }).click();
+    await waitReady(page);
+    expect(await page.getByRole('contentinfo').textContent()).toMatch(/1 source/);
+    await expect.poll(() => page.getByTestId('status-findings').textContent()).toMatch(/^[1-9]\d* errors/);
+    await page.context().close();
+  }, 120_000);
+
+  test('per-CPU blktrace files are merged into one source', async () => {
+    const page = await h.newPage();
+    const bin = (await import('node:fs')).readFileSync(fixturePath('odirect-misaligned-dev', 'main.bin'));
+    // Split the records of one capture over two "CPU" files, alternating.
+    const parts: Buffer[][] = [[], []];
+    for (let o = 0, k = 0; o + 48 <= bin.length; k++) {
+      const len = 48 + bin.readUInt16LE(o + 46);
+      parts[k % 2].push(bin.subarray(o, o + len));
+      o += len;
+    }
+    await page.getByTestId('file-input').setInputFiles([
+      { name: 'loop0.blktrace.0', mimeType: 'application/octet-stream', buffer: Buffer.concat(parts[0]) },
+      { name: 'loop0.blktrace.1', mimeType: 'application/octet-stream', buffer: Buffer.concat(parts[1]) },
+    ]);
+    await waitReady(page);
+    expect(await page.getByRole('contentinfo').textContent()).toMatch(/1 source/);
+    expect(await page.getByTestId('status-block-events').textContent()).toBe('240 block events');
+    await page.context().close();
+  }, 120_000);
+});
+
 describe('load errors', () => {
   test('unrecognized input says what was tried; a corrupt trace keeps its events', async () => {
     const page = await h.newPage();

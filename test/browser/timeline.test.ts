@@ -129,6 +129,56 @@ test('≥ 5 M block events: progress, load, zoom and pan frames within 16 ms', a
   await page.context().close();
 }, 1_200_000);
 
+test('a load can be cancelled while it parses', async () => {
+  const page = await h.newPage();
+  await h.upload(page, [bigPath]);
+  await expect.poll(() => page.getByTestId('progress-text').textContent().catch(() => ''), { timeout: 60_000, interval: 50 }).toMatch(/parsing/);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('progressbar', { name: 'load progress' }).waitFor({ state: 'detached', timeout: 10_000 });
+  expect(await page.getByRole('contentinfo').getAttribute('data-load-state')).toBe('empty');
+  // The page works on: a small trace loads after the cancel.
+  await h.upload(page, ['main.strace.txt', 'main.bin'].map((f) => fixturePath('odirect-misaligned-dev', f)));
+  await page.locator('footer[data-load-state="ready"]').waitFor({ timeout: 60_000 });
+  expect(await page.getByTestId('status-block-events').textContent()).toBe('240 block events');
+  await page.context().close();
+}, 180_000);
+
+test('keys zoom and pan, Shift+drag brushes a time range, a selected read is marked', async () => {
+  const page = await h.newPage();
+  await h.upload(page, ['main.strace.txt', 'main.bin', 'stamped-8MiB.img.gz'].map((f) => fixturePath('odirect-misaligned-dev', f)));
+  await page.locator('footer[data-load-state="ready"]').waitFor({ timeout: 60_000 });
+  const canvas = page.getByTestId('timeline-canvas');
+  const status = page.getByTestId('timeline-status');
+  const span = async () => ((await status.textContent()) ?? '').replace(/^.*view /, '');
+  const full = await span();
+  await canvas.focus();
+  for (let i = 0; i < 6; i++) await page.keyboard.press('w');
+  await expect.poll(span).not.toBe(full);
+  const zoomed = await span();
+  await page.keyboard.press('d');
+  await page.keyboard.press('ArrowLeft');
+  expect(await span()).toBe(zoomed);
+  await page.keyboard.press('0');
+  await expect.poll(span).toBe(full);
+  // Brush the middle third with Shift held.
+  const box = (await canvas.boundingBox())!;
+  await page.keyboard.down('Shift');
+  await page.mouse.move(box.x + 150 + (box.width - 150) / 3, box.y + 60);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 150 + ((box.width - 150) * 2) / 3, box.y + 60, { steps: 5 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  const range = await page.evaluate(() => document.querySelector('[data-testid="timeline-canvas"]')?.getAttribute('data-brush'));
+  expect(range).toMatch(/^\d+(\.\d+)?-\d+(\.\d+)?$/);
+  const [a, b] = range!.split('-').map(Number);
+  expect(b).toBeGreaterThan(a);
+  // Selecting a read in the Requests table marks it on the timeline.
+  await page.getByRole('table', { name: 'reads' }).locator('tbody tr[aria-rowindex="5"]').click();
+  await expect.poll(() => canvas.getAttribute('data-marks')).toBe('1');
+  await h.screenshot(page, 'timeline-brush-selected');
+  await page.context().close();
+}, 180_000);
+
 test('no request left the origin', () => {
   expect(h.offOrigin()).toEqual([]);
 });
