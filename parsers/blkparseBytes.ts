@@ -9,7 +9,7 @@
  * It is a twin of LineScanner.header + BlkparseTextParser.common in
  * ./blkparse and accepts exactly the lines those accept with exactly the same
  * values, but only when every byte it reads as text is ASCII: anything else
- * (non-ASCII bytes anywhere, another action, a malformed field) returns false
+ * (non-ASCII bytes anywhere, another action, a malformed field) returns -1
  * and the caller decodes the line and runs the string path, which also words
  * the diagnostics. Test: test/parsers/blkparseBytes.test.ts compares both paths.
  */
