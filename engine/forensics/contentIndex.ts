@@ -90,6 +90,11 @@ export class ContentIndex {
     else this.push(ObsKind.WriteUnknown, lba, order, 0, ref, 0);
   }
 
+  /** True when no write (known, unknown or untimed) touched any LBA: every chunk's expectation is the image or its stamp. */
+  get readOnly(): boolean {
+    return this.writes === 0 && this.unknownTime.size === 0;
+  }
+
   get size(): number {
     return this.n;
   }

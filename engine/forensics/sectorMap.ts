@@ -428,7 +428,8 @@ function dupReset(chunks: number): void {
 
 /** Buffer offset of the first chunk with hash `key`, recording `bufOff` when it is the first; -1 then. */
 function dupFirstOf(key: HashKey, bufOff: number): number {
-  let i = (key % 4294967296) & dupMask;
+  // The key's low 32 bits are its first hash half (keyOf); `>>> 0` takes them without a division.
+  let i = (key >>> 0) & dupMask;
   for (;;) {
     const f = dupFirst[i];
     if (f < 0) {
@@ -439,6 +440,21 @@ function dupFirstOf(key: HashKey, bufOff: number): number {
     if (dupKeys[i] === key) return f;
     i = (i + 1) & dupMask;
   }
+}
+
+/**
+ * The whole shown sector at `bufOff` is correct: equal to image sector `lba`
+ * (word compare) or, without an image, a contiguous stamp naming `lba`.
+ */
+function fastCorrect(d: Uint8Array, bufOff: number, lba: number, img: MemoryImage | null): boolean {
+  const pa = d.byteOffset + bufOff;
+  if ((pa & 3) !== 0) return false;
+  if (img) {
+    if (lba >= img.sectorCount) return false;
+    const pb = img.bytes.byteOffset + lba * 512;
+    return (pb & 3) === 0 && wordsEqual(readWords!, pa >>> 2, imageWords!, pb >>> 2, 128);
+  }
+  return readStampInto(d, bufOff, 512, stamp, readWords) && stamp.contiguous && stamp.srcByte === lba * 512;
 }
 
 /** Builds the sector map of one read with data (offset known, result > 0). */
@@ -460,8 +476,14 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float
   imageWords = ctx.image instanceof MemoryImage ? wordsOf(ctx.image.bytes.buffer) : null;
   const duplicates: number[][] = [];
   const empty = new Uint8Array(0);
+  // Fast path for the common case, same verdict as classifyChunk: no write anywhere on the
+  // device, a whole shown sector equal to the in-memory image, or (no image) a stamp naming it.
+  const fast = ctx.index.readOnly && d !== null && readWords !== null && (ctx.image ? imageWords !== null : true);
+  const img = ctx.image instanceof MemoryImage ? ctx.image : null;
+  const shownEnd = rec.shown.length === 1 && rec.shown[0][0] === 0 ? rec.shown[0][1] : 0;
   let bufOff = 0;
   let last: ChunkRun | null = null;
+  let correct = 0;
   while (bufOff < returned) {
     const dev = rec.offset + bufOff;
     const lba = Math.floor(dev / 512);
@@ -469,8 +491,16 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float
     const len = Math.min(512 - inSector, returned - bufOff);
     const k = (bufOff - head) / 512;
     const key = len === 512 && k >= 0 && k < nFull ? (reuse ? sectorKeys[k] : keyOf(hashBuf[2 * k], hashBuf[2 * k + 1])) : NaN;
-    classifyChunk(ctx, rec, d ?? empty, lba, inSector, len, bufOff, key, null, v1);
-    counts[v1.verdict]++;
+    if (fast && !Number.isNaN(key) && bufOff + 512 <= shownEnd && fastCorrect(d, bufOff, lba, img)) {
+      correct++;
+      v1.verdict = 'correct';
+      v1.strong = true;
+      v1.sourceLba = NaN;
+      v1.sourceByte = NaN;
+    } else {
+      classifyChunk(ctx, rec, d ?? empty, lba, inSector, len, bufOff, key, null, v1);
+      counts[v1.verdict]++;
+    }
     const disp = Number.isNaN(v1.sourceLba) ? null : lba - v1.sourceLba;
     const strength = v1.strong ? 'strong' : 'weak';
     if (last && last.verdict === v1.verdict && last.lbaLast + 1 === lba && last.displacement === disp && last.strength === strength) {
@@ -503,6 +533,7 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float
     }
     bufOff += len;
   }
+  counts.correct += correct;
   // Views are per read: nothing of this read or image stays reachable from module state.
   readWords = imageWords = expWords = null;
   expBytes = null;
