@@ -58,6 +58,14 @@ function onMessage(m: FromWorker): void {
         progress: null,
         loadState: 'ready',
       });
+      // Open on the most severe finding, so the first thing a user sees is the evidence.
+      {
+        const st = useAppStore.getState();
+        const first = m.analysis.findings.find((f) => f.severity === 'error' && f.read) ?? null;
+        if (first && st.selection.findingId === null && st.selection.readId === null) {
+          st.select({ findingId: first.id, readId: first.read!.io, chunk: first.bufRange ? first.bufRange[0] : null });
+        }
+      }
       return;
     }
     case 'cancelled':
