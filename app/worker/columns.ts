@@ -113,7 +113,18 @@ export function buildBlockTimeline(sources: ParsedSource[]): TimelineColumns {
  */
 export function buildSyscallLanes(analysis: AnalysisResult, originNs: number): TimelineColumns['syscalls'] {
   const clockOffset = Number.isFinite(analysis.correlation.clock.offsetNs) ? analysis.correlation.clock.offsetNs : 0;
-  const ios = analysis.records.filter((r) => Number.isFinite(r.timeNs));
+  // A capture without timestamps (strace with no -t) still has an order: its
+  // calls are laid out 1 µs apart in trace order, so the lanes are not empty.
+  const timed = new Set(analysis.records.filter((r) => Number.isFinite(r.timeNs)).map((r) => r.source));
+  const ordinal = new Map<string, number>();
+  const ios = analysis.records
+    .filter((r) => Number.isFinite(r.timeNs) || !timed.has(r.source))
+    .map((r) => {
+      if (Number.isFinite(r.timeNs)) return r;
+      const k = ordinal.get(r.source) ?? 0;
+      ordinal.set(r.source, k + 1);
+      return { ...r, timeNs: originNs - clockOffset + k * 1000 };
+    });
   const bySource = new Map<string, typeof ios>();
   for (const r of ios) {
     const l = bySource.get(r.source);
