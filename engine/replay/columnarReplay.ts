@@ -17,7 +17,8 @@ import { bugOnHazard, bugOnPastSegments, bugOnSegmentIndex, frameUnits, sectorGa
 import * as grants from './grantPool';
 import * as slots from './slots';
 import { DiskOverlay, writePayloads } from './overlay';
-import { bytesOf, diffRanges, provenanceRunsInto, RunTable, runsToProvenance, type CopyTrace } from './provenance';
+import { bytesOf, diffRanges, RunTable, runsToProvenance, type CopyTrace } from './provenance';
+import { PageRuns, RunBuffer } from './runLabels';
 import { RequestColumns } from './requestColumns';
 import type { Disk } from './disk';
 
@@ -32,7 +33,11 @@ const NONE: never[] = Object.freeze([]) as unknown as never[];
 class ColumnarFront {
   readonly pool: grants.GrantPool;
   readonly cols: RequestColumns;
+  /** A write's buffer per unit; a read's buffer per unit only when its op is delivered (materialized from `runs`). */
   readonly buf = new slots.SlotStore();
+  /** A read's buffer as label runs, and the grant pages whose eight slots are one run. */
+  readonly runs = new RunBuffer();
+  readonly pages = new PageRuns();
   readonly trace: CopyTrace = { copiedBy: new Float64Array(0), srcFrame: new Float64Array(0), srcSlot: new Float64Array(0) };
   readonly overlay = new DiskOverlay();
   /** shadow_free as a stack (ids reused LIFO); Float64 because ring size is 32 × ringPages verbatim. */
@@ -124,8 +129,8 @@ class ColumnarFront {
         const ig = pool.get();
         this.indPage = grow(Int32Array, this.indPage, this.nInd + 1);
         this.indPage[this.nInd++] = ig;
-        const base = ig * SLOTS_PER_FRAME;
-        for (let k = 0; k < SLOTS_PER_FRAME; k++) pool.content.set(base + k, SRC_DESCRIPTORS, opId, k, -1, opId, seq);
+        /* Slot k: SRC_DESCRIPTORS (opId, k), not from disk, written by this op and request: one run. */
+        this.pages.set(ig, SRC_DESCRIPTORS, opId, 0, -1, opId, seq);
       }
       const off = c.cOff[ch];
       const len = c.cLen[ch];
@@ -134,7 +139,13 @@ class ColumnarFront {
       if (!this.zeroCopy) {
         g = pool.get();
         /* 0a8704a51: memcpy to the grant page at the SAME in-page offset. */
-        if (isWrite) pool.content.copyFrom(this.buf, c.cBuf[ch] / WIRE_SECTOR, g * SLOTS_PER_FRAME + firstSect, frameUnits(off, len));
+        if (isWrite) {
+          const n = frameUnits(off, len);
+          const at = g * SLOTS_PER_FRAME + firstSect;
+          /* A window wider than the frame (foreign limits) runs into the next pages' slots, as in the detailed path. */
+          if (n > 0) this.pages.materializeRange(g, Math.floor((at + n - 1) / SLOTS_PER_FRAME), pool.content);
+          pool.content.copyFrom(this.buf, c.cBuf[ch] / WIRE_SECTOR, at, n);
+        }
       }
       const k = this.nSeg++;
       this.segGrant[k] = g;
@@ -195,7 +206,8 @@ class ColumnarFront {
     const pool = this.pool.content;
     const buf = this.buf;
     const overlay = this.overlay;
-    const { copiedBy, srcFrame, srcSlot } = this.trace;
+    const pages = this.pages;
+    const runs = this.runs;
     const lbs = this.lbs;
     let anyError = false;
     for (let rr = 0; rr < this.nRr; rr++) {
@@ -220,6 +232,13 @@ class ColumnarFront {
         const first = this.segFirst[k];
         const nsec = this.segLast[k] - first + 1;
         const g = this.segGrant[k];
+        if (g >= 0 && isRead && nsec === SLOTS_PER_FRAME && !overlay.anyIn(sec, nsec)) {
+          /* The whole frame from the image in one transfer: one run, sector sec onwards. */
+          pages.set(g, SRC_IMAGE, sec, 0, sec, opId, seq);
+          sec += nsec;
+          continue;
+        }
+        if (g >= 0) pages.materialize(g, pool);
         /* The frame is a pooled grant page, or (zero-copy) the user page: then only the chunk's window is this buffer's. */
         const store = g >= 0 ? pool : buf;
         const { kind, a, b, from, wOp, wSeq } = store;
@@ -237,6 +256,14 @@ class ColumnarFront {
             continue;
           }
           const o = overlay.slotOf(s);
+          if (g < 0) {
+            /* Zero-copy: the backend writes the user page, a unit the completion "copied" from no frame. */
+            if (o >= 0) {
+              const ov = overlay.store;
+              runs.add(slot, 1, ov.kind[o], ov.a[o], ov.b[o], s, opId, seq, seq, -1, -1);
+            } else runs.add(slot, 1, SRC_IMAGE, s, 0, s, opId, seq, seq, -1, -1);
+            continue;
+          }
           if (o >= 0) {
             const ov = overlay.store;
             kind[slot] = ov.kind[o];
@@ -250,11 +277,6 @@ class ColumnarFront {
           from[slot] = s;
           wOp[slot] = opId;
           wSeq[slot] = seq;
-          if (g < 0) {
-            copiedBy[slot] = seq;
-            srcFrame[slot] = -1;
-            srcSlot[slot] = -1;
-          }
         }
         sec += nsec;
       }
@@ -312,13 +334,19 @@ class ColumnarFront {
     const n = frameUnits(pageStart, len);
     const slot0 = pageStart / WIRE_SECTOR;
     const dst = bufStart / WIRE_SECTOR;
-    this.buf.copyFrom(this.pool.content, g * SLOTS_PER_FRAME + slot0, dst, n);
     const seq = this.shSeq[sh];
-    const { copiedBy, srcFrame, srcSlot } = this.trace;
+    const pages = this.pages;
+    if (slot0 + n <= SLOTS_PER_FRAME && pages.isRun(g)) {
+      pages.copyRun(g, slot0, n, this.runs, dst, seq, g, slot0);
+      return;
+    }
+    /* Unit by unit (a page written in parts, or a window past its frame into the next pages' slots). */
+    const { kind, a, b, from, wOp, wSeq } = this.pool.content;
     for (let u = 0; u < n; u++) {
-      copiedBy[dst + u] = seq;
-      srcFrame[dst + u] = g;
-      srcSlot[dst + u] = slot0 + u;
+      const s = g * SLOTS_PER_FRAME + slot0 + u;
+      const p = Math.floor(s / SLOTS_PER_FRAME);
+      if (pages.isRun(p)) pages.copyRun(p, s - p * SLOTS_PER_FRAME, 1, this.runs, dst + u, seq, g, slot0 + u);
+      else this.runs.add(dst + u, 1, kind[s], a[s], b[s], from[s], wOp[s], wSeq[s], seq, g, slot0 + u);
     }
   }
 
@@ -373,7 +401,7 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
   const keep = options.keepOps !== false;
   const emit = keep || options.onOp !== undefined;
   const front = new ColumnarFront(config);
-  const { cols, buf, trace } = front;
+  const { cols, buf, trace, runs: labels } = front;
   const runs = new RunTable();
   const dataOf = writePayloads(ops);
   const deviceBytes = disk ? disk.sectors * WIRE_SECTOR : Infinity;
@@ -386,18 +414,11 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
     const length = cols.length;
     const units = length / WIRE_SECTOR;
     const isRead = op.op === 'read';
-    if (isRead) buf.untouch(units);
+    if (isRead) labels.clear(units);
     else {
       buf.reset(units);
       buf.fillUser(units, op.id);
     }
-    if (trace.copiedBy.length < units) {
-      trace.copiedBy = new Float64Array(units);
-      trace.srcFrame = new Float64Array(units);
-      trace.srcSlot = new Float64Array(units);
-    }
-    const copiedBy = trace.copiedBy;
-    for (let u = 0; u < units; u++) copiedBy[u] = -1;
     if (hazards.length > 0) hazards.length = 0;
     let anyError = false;
     let next = 0;
@@ -414,7 +435,7 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
     }
     let res = cols.error ? -cols.error.errno : length;
     if (anyError && res >= 0) res = -5; /* EIO: dio_complete with a failed bio */
-    if (isRead && units > 0) provenanceRunsInto(buf, units, trace, runs);
+    if (isRead && units > 0) labels.runsInto(units, runs);
     for (const h of hazards) result.hazards.push(h);
     result.stats.ops++;
     result.stats.blockRequests += nReq;
@@ -436,6 +457,13 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
     };
     if (cols.error) out.error = cols.error;
     if (isRead && units > 0) {
+      /* The delivered op's buffer per unit, for the source objects and bytes (same rules as the detailed path). */
+      if (trace.copiedBy.length < units) {
+        trace.copiedBy = new Float64Array(units);
+        trace.srcFrame = new Float64Array(units);
+        trace.srcSlot = new Float64Array(units);
+      }
+      labels.materialize(units, buf, trace);
       out.provenance = runsToProvenance(buf, runs, trace);
       if (disk) {
         out.bytes = bytesOf(buf, units, disk, dataOf, options.unknownFill);

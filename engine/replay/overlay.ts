@@ -15,6 +15,13 @@ export class DiskOverlay {
     return this.index.size === 0 ? -1 : (this.index.get(s) ?? -1);
   }
 
+  /** Whether any of sectors [s, s + n) was written. */
+  anyIn(s: number, n: number): boolean {
+    if (this.index.size === 0) return false;
+    for (let k = 0; k < n; k++) if (this.index.has(s + k)) return true;
+    return false;
+  }
+
   write(s: number, src: SlotStore, si: number, writerOp: number): void {
     let i = this.index.get(s);
     if (i === undefined) {

@@ -58,9 +58,13 @@ export class RunTable {
 
 /** Category of one buffer unit: a disk unit is one the backend put into the very frame this completion copied. */
 function categoryOf(buf: SlotStore, u: number, copiedBy: Float64Array): number {
-  const kind = buf.kind[u];
-  if (kind === SRC_UNTOUCHED || copiedBy[u] < 0) return CAT_UNTOUCHED;
-  if (buf.wSeq[u] === copiedBy[u] && buf.from[u] >= 0) return CAT_DISK;
+  return labelCategory(buf.kind[u], buf.from[u], buf.wSeq[u], copiedBy[u]);
+}
+
+/** categoryOf on one unit's label values (shared with the run-labelled buffer of the columnar path). */
+export function labelCategory(kind: number, from: number, wSeq: number, copiedBy: number): number {
+  if (kind === SRC_UNTOUCHED || copiedBy < 0) return CAT_UNTOUCHED;
+  if (wSeq === copiedBy && from >= 0) return CAT_DISK;
   if (kind === SRC_UNKNOWN) return CAT_NEVER_WRITTEN;
   if (kind === SRC_ZERO) return CAT_ZERO;
   return CAT_STALE;
@@ -106,17 +110,52 @@ export function provenanceOf(buf: SlotStore, units: number, trace: CopyTrace): P
 
 /** Whether unit `w` (already of category `cat`) extends the run that starts at unit `u`. */
 function continuesRun(buf: SlotStore, srcFrame: Float64Array, srcSlot: Float64Array, cat: number, u: number, w: number): boolean {
-  const d = w - u;
+  const { kind, a, b, from, wOp } = buf;
+  return labelContinues(cat, w - u, kind[u], a[u], b[u], from[u], wOp[u], srcFrame[u], srcSlot[u], kind[w], a[w], b[w], from[w], wOp[w], srcFrame[w], srcSlot[w]);
+}
+
+/**
+ * continuesRun on label values: unit w, `d` units after the run's first unit u and of the same
+ * category `cat`, extends the run (shared with the run-labelled buffer of the columnar path).
+ */
+export function labelContinues(
+  cat: number,
+  d: number,
+  uKind: number,
+  uA: number,
+  uB: number,
+  uFrom: number,
+  uWOp: number,
+  uFrame: number,
+  uSlot: number,
+  wKind: number,
+  wA: number,
+  wB: number,
+  wFrom: number,
+  wWOp: number,
+  wFrame: number,
+  wSlot: number,
+): boolean {
   switch (cat) {
     case CAT_DISK:
-      return buf.from[w] === buf.from[u] + d && writerOf(buf, w) === writerOf(buf, u);
-    case CAT_STALE:
-      return (
-        srcFrame[w] === srcFrame[u] && srcSlot[w] === srcSlot[u] + d && buf.wOp[w] === buf.wOp[u] &&
-        buf.kind[w] === buf.kind[u] && sameContent(buf, u, w, d)
-      );
+      /* Same writer: the workload write whose data a disk-sourced unit holds (-1: the image). */
+      return wFrom === uFrom + d && (wKind === SRC_USER ? wA : -1) === (uKind === SRC_USER ? uA : -1);
+    case CAT_STALE: {
+      if (wFrame !== uFrame || wSlot !== uSlot + d || wWOp !== uWOp || wKind !== uKind) return false;
+      const fromOk = uFrom < 0 ? wFrom < 0 : wFrom === uFrom + d;
+      switch (uKind) {
+        case SRC_IMAGE:
+          return wA === uA + d && fromOk;
+        case SRC_USER:
+          return wA === uA && wB === uB + d && fromOk;
+        case SRC_DESCRIPTORS:
+          return wA === uA;
+        default:
+          return true;
+      }
+    }
     case CAT_NEVER_WRITTEN:
-      return buf.a[w] === buf.a[u] && buf.b[w] === buf.b[u] + d;
+      return wA === uA && wB === uB + d;
     default:
       return true;
   }
@@ -125,20 +164,6 @@ function continuesRun(buf: SlotStore, srcFrame: Float64Array, srcSlot: Float64Ar
 /** The workload write whose data a disk-sourced unit holds (-1: the image). */
 function writerOf(buf: SlotStore, u: number): number {
   return buf.kind[u] === SRC_USER ? buf.a[u] : -1;
-}
-
-function sameContent(buf: SlotStore, u: number, w: number, d: number): boolean {
-  const fromOk = buf.from[u] < 0 ? buf.from[w] < 0 : buf.from[w] === buf.from[u] + d;
-  switch (buf.kind[u]) {
-    case SRC_IMAGE:
-      return buf.a[w] === buf.a[u] + d && fromOk;
-    case SRC_USER:
-      return buf.a[w] === buf.a[u] && buf.b[w] === buf.b[u] + d && fromOk;
-    case SRC_DESCRIPTORS:
-      return buf.a[w] === buf.a[u];
-    default:
-      return true;
-  }
 }
 
 function sourceOf(buf: SlotStore, u: number, v: number, cat: number, srcFrame: Float64Array, srcSlot: Float64Array): ProvenanceSource {
