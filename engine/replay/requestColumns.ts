@@ -75,10 +75,9 @@ export class RequestColumns {
     this.toBvecs(op, length);
     if (this.cfg.splitter === 'bio_split') this.splitBio();
     else this.addPageSplit();
-    this.rPiece = grow(Int32Array, this.rPiece, this.requests + 1);
+    this.ensureRequests(this.requests + 1);
     this.rPiece[this.requests] = this.pieces;
     for (let r = 0; r < this.requests; r++) this.mapRequest(op, r);
-    this.rChunk = grow(Int32Array, this.rChunk, this.requests + 1);
     this.rChunk[this.requests] = this.chunks;
   }
 
@@ -146,8 +145,18 @@ export class RequestColumns {
 
   /** A new request starting at the next piece. */
   private openRequest(): void {
-    this.rPiece = grow(Int32Array, this.rPiece, this.requests + 1);
+    if (this.requests + 1 > this.rPiece.length) this.ensureRequests(this.requests + 1);
     this.rPiece[this.requests++] = this.pieces;
+  }
+
+  /** Room for `n` entries in every request column (one test on the hot path; `grow` is generic over array types). */
+  private ensureRequests(n: number): void {
+    if (n <= this.rPiece.length && n <= this.rChunk.length && n <= this.rSg.length && n <= this.rSector.length && n <= this.rSectors.length) return;
+    this.rPiece = grow(Int32Array, this.rPiece, n);
+    this.rChunk = grow(Int32Array, this.rChunk, n);
+    this.rSg = grow(Int32Array, this.rSg, n);
+    this.rSector = grow(Float64Array, this.rSector, n);
+    this.rSectors = grow(Float64Array, this.rSectors, n);
   }
 
   /** blockLayer.addPageSplit: a bvec that would exceed a limit is refused whole and opens the next bio. */
@@ -247,10 +256,6 @@ export class RequestColumns {
     const end = this.rPiece[r + 1];
     const bufStart = this.pBuf[first];
     const bufEnd = this.pBuf[end - 1] + this.pLen[end - 1];
-    this.rSector = grow(Float64Array, this.rSector, r + 1);
-    this.rSectors = grow(Float64Array, this.rSectors, r + 1);
-    this.rChunk = grow(Int32Array, this.rChunk, r + 1);
-    this.rSg = grow(Int32Array, this.rSg, r + 1);
     this.rSector[r] = (op.offset + bufStart) / 512;
     this.rSectors[r] = (bufEnd - bufStart) / 512;
     this.rChunk[r] = this.chunks;

@@ -108,12 +108,15 @@ export class PageRuns {
 }
 
 /**
- * One read buffer's labels as runs: per unit the run that last wrote it (-1: untouched), per run
- * the label of its first unit and the copy trace (completion seq, source frame and slot; frame -1
- * for the backend writing the user page itself).
+ * One read buffer's labels as runs: per unit the run that last wrote it, per run the label of its
+ * first unit and the copy trace (completion seq, source frame and slot; frame -1 for the backend
+ * writing the user page itself). Run ids grow across buffers, so a unit whose id is below the
+ * current buffer's first id is untouched: clearing a buffer writes nothing per unit.
  */
 export class RunBuffer {
   private unitRun = new Int32Array(64);
+  /** Id of the current buffer's run 0; ids below it are earlier buffers' (untouched here). */
+  private base = 1;
   private dst = new Int32Array(16);
   private kind = new Uint8Array(16);
   private a = new Float64Array(16);
@@ -128,13 +131,17 @@ export class RunBuffer {
 
   /** `units` untouched units, no runs. */
   clear(units: number): void {
+    this.base += this.count;
+    this.count = 0;
     if (units > this.unitRun.length) {
       let cap = this.unitRun.length * 2;
       while (cap < units) cap *= 2;
       this.unitRun = new Int32Array(cap);
     }
-    this.unitRun.fill(-1, 0, units);
-    this.count = 0;
+    if (this.base > 0x3fffffff) {
+      this.unitRun.fill(0);
+      this.base = 1;
+    }
   }
 
   /** Units [dst, dst + n) now hold the run whose first unit is this label (the copy trace likewise). */
@@ -152,7 +159,8 @@ export class RunBuffer {
     this.frame[r] = frame;
     this.slot[r] = slot;
     const unitRun = this.unitRun;
-    for (let u = dst; u < dst + n; u++) unitRun[u] = r;
+    const id = this.base + r;
+    for (let u = dst; u < dst + n; u++) unitRun[u] = id;
   }
 
   /**
@@ -162,10 +170,10 @@ export class RunBuffer {
    */
   runsInto(units: number, runs: RunTable): void {
     runs.length = 0;
-    const { unitRun, dst, kind, a, b, from, wOp, wSeq, copiedBy, frame, slot } = this;
+    const { unitRun, base, dst, kind, a, b, from, wOp, wSeq, copiedBy, frame, slot } = this;
     let u = 0;
     while (u < units) {
-      const r = unitRun[u];
+      const r = unitRun[u] - base;
       let cat = CAT_UNTOUCHED;
       let uKind = SRC_UNTOUCHED;
       let uA = 0;
@@ -186,10 +194,10 @@ export class RunBuffer {
         uSlot = frame[r] >= 0 ? slot[r] + e : slot[r];
         cat = labelCategory(uKind, uFrom, wSeq[r], copiedBy[r]);
       }
-      let cur = r;
+      let cur = Math.max(-1, r);
       let v = u + 1;
       while (v < units) {
-        const t = unitRun[v];
+        const t = Math.max(-1, unitRun[v] - base);
         if (t === cur) {
           v++;
           continue;
@@ -219,9 +227,9 @@ export class RunBuffer {
   materialize(units: number, buf: SlotStore, trace: CopyTrace): void {
     buf.untouch(units);
     const { copiedBy, srcFrame, srcSlot } = trace;
-    const unitRun = this.unitRun;
+    const { unitRun, base } = this;
     for (let u = 0; u < units; u++) {
-      const r = unitRun[u];
+      const r = unitRun[u] - base;
       if (r < 0) {
         copiedBy[u] = -1;
         continue;
