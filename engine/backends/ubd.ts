@@ -252,7 +252,8 @@ export function runUbd(run: BackendRun): Record<string, unknown> {
 
   const writeFileBitmap = (b: BitmapIo) => {
     const bytes = b.copy ?? bitmap.slice(b.start, b.end);
-    fileBitmap.set(bytes.subarray(0, Math.max(0, Math.min(bytes.length, fileBitmap.length - b.start))), b.start);
+    // A request past the device end has bitmap bytes past the COW file's bitmap: nothing of them lands.
+    if (b.start < fileBitmap.length) fileBitmap.set(bytes.subarray(0, Math.min(bytes.length, fileBitmap.length - b.start)), b.start);
     const cow = run.files.cow;
     if (cow?.write && run.pages) {
       const at = bitmapOffset + b.start;
