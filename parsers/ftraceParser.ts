@@ -105,7 +105,7 @@ export class FtraceParser implements LineSink {
   constructor(readonly name: string) {
     this.diag = new DiagnosticSink(name);
     this.splitter = new ByteLineSplitter(
-      (text, start, end, lineNo) => this.line(text, start, end, lineNo),
+      { text: (text, start, end, lineNo) => this.line(text, start, end, lineNo) },
       (lineNo, bytes) => this.diag.add('error', `line longer than ${bytes} bytes skipped (expected ftrace lines)`, { line: lineNo }),
     );
   }

@@ -77,7 +77,7 @@ export class StraceParser implements ChunkParser {
       error: (line, message) => this.report('error', message, { line }),
     });
     this.splitter = new ByteLineSplitter(
-      (text, start, end, lineNo) => this.onLine(text, start, end, lineNo),
+      { text: (text, start, end, lineNo) => this.onLine(text, start, end, lineNo) },
       (lineNo, bytes) => this.report('error', `line longer than the limit (${bytes} bytes); skipped`, { line: lineNo }),
     );
   }

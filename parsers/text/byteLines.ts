@@ -1,28 +1,77 @@
 /**
- * Splits a byte stream into lines like LineSplitter (same callback, same
- * lines, same U+FFFD replacements, LF or CRLF, BOM dropped at the stream
- * start), but finds the newlines in the bytes and decodes whole runs of
- * complete lines at once.
+ * ByteLineSplitter: splits a byte stream into lines by finding the newlines in
+ * the bytes, with the lines, numbers, U+FFFD replacements, LF/CRLF and BOM
+ * handling of LineSplitter (./lines) for any chunking. Two ways to receive them:
  *
- * Why a second splitter: a streaming TextDecoder runs at a few hundred MB/s,
- * which alone takes most of the time budget of the fast parsers. A byte 0x0A
- * can never sit inside a UTF-8 sequence, so a run of complete lines decodes
- * on its own exactly as the streaming decoder would decode it, and Node's
- * Buffer#toString (V8's UTF-8 decoder, WHATWG replacement rules like
- * TextDecoder) is several times faster. Elsewhere (browser, worker) a
- * non-streaming TextDecoder does the same job.
+ *   new ByteLineSplitter({ bytes: onLine, takeLine? }, onOverlong?, maxLineBytes?)
+ *     onLine(bytes, start, end, lineNo): the line is bytes[start, end), nothing
+ *     is decoded; decodeLine(bytes, start, end) gives the text LineSplitter
+ *     would give, for the rare lines a byte scanner cannot handle.
+ *   new ByteLineSplitter({ text: onLine }, onOverlong?, maxLineBytes?)
+ *     onLine(text, start, end, lineNo) as LineSplitter's callback: runs of
+ *     whole lines are decoded at once, and while the callback runs `raw` /
+ *     `rawBase` give the bytes behind the text when they map one to one
+ *     (text index i is raw[rawBase + i]: the run held only ASCII, or invalid
+ *     bytes that each became one U+FFFD), else `raw` is null.
  *
- * While a callback runs, `raw`/`rawBase` give the bytes behind the text when
- * they correspond one to one (text index i is raw[rawBase + i]: the run held
- * only ASCII, or invalid bytes that each became one U+FFFD), so a parser can
- * read long stretches straight from the bytes; `raw` is null otherwise.
+ * In both, the newline and one carriage return before it are excluded, a
+ * UTF-8 BOM at the stream start is dropped, and the buffer handed out is the
+ * pushed chunk itself (lines inside it) or the splitter's carry (lines cut by
+ * chunk boundaries): read it during the callback only. The line is always
+ * followed by a CR or LF in that buffer (bytes[end], or text[end]), so a
+ * scanner whose loops stop at CR and LF needs no `i < end` test in them.
  *
- * Lines longer than `maxLineBytes` are reported and skipped, never buffered whole.
+ * takeLine(bytes, start, maxLF, lineNo), bytes mode only, lets a scanner skip
+ * even the newline search for the lines it recognises: for each line that
+ * starts in a chunk and ends in it (never line 1, which may carry the BOM), it
+ * is asked first. It returns -1 having done nothing, or it has handled the
+ * line exactly as onLine would have handled bytes[start, end) and returns the
+ * index of the line's LF, the first LF at or after `start`, which must be
+ * <= maxLF (longer lines are the overlong ones). The LF is known to exist.
+ *
+ * Why bytes: a streaming TextDecoder costs about as much as a whole fast
+ * parse. A byte 0x0A never sits inside a UTF-8 sequence, so a line, or a run
+ * of whole lines, decodes on its own exactly as the streaming decoder decodes
+ * it (WHATWG: an incomplete sequence before the newline or the stream end is
+ * one U+FFFD either way); block trace event lines are ASCII, so a parser can
+ * even read the bytes as the characters. Node's Buffer#toString (V8's UTF-8
+ * decoder, WHATWG replacement rules) decodes runs several times faster than
+ * TextDecoder; elsewhere (browser, worker) a non-streaming TextDecoder does it.
+ *
+ * A line longer than `maxLineBytes` (bytes before its LF, CR and BOM
+ * included) is skipped, never buffered whole, and reported once it ends, with
+ * its full length, so the report is the same whatever the chunk sizes.
+ * (LineSplitter counts UTF-16 units and only for lines cut by chunk
+ * boundaries; all keep the line numbering.)
  */
 import { DEFAULT_MAX_LINE_CHARS, type LineCallback } from './lines';
 
+/** (bytes, start, end, lineNo): the line is bytes[start, end); bytes is valid during the call only. */
+export type ByteLineCallback = (bytes: Uint8Array, start: number, end: number, lineNo: number) => void;
+
+/** (bytes, start, maxLF, lineNo): the index of the LF of the line it handled, or -1 (see the top of this file). */
+export type ByteLineTaker = (bytes: Uint8Array, start: number, maxLF: number, lineNo: number) => number;
+
+/** Where the lines go: as bytes (optionally claimed first by a scanner), or decoded in runs. */
+export type LineSink = { bytes: ByteLineCallback; takeLine?: ByteLineTaker } | { text: LineCallback };
+
+const LF = 10;
+const CR = 13;
+
 /** Decoded runs are cut near this size: cache-sized strings, newline-aligned. */
 const RUN_BYTES = 1 << 16;
+
+/*
+ * One decoder for single lines. ignoreBOM keeps a U+FEFF that starts a later
+ * line, as the streaming decoder does; the stream's own BOM is dropped by the
+ * splitter.
+ */
+const lineDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/** The text of bytes[start, end) as LineSplitter would have delivered that line. */
+export function decodeLine(bytes: Uint8Array, start: number, end: number): string {
+  return lineDecoder.decode(bytes.subarray(start, end));
+}
 
 interface NodeBufferView {
   toString(encoding: 'utf8', start: number, end: number): string;
@@ -55,170 +104,196 @@ export function runDecoder(preferNode = true): RunDecoder {
   return (bytes, a, b) => td.decode(bytes.subarray(a, b));
 }
 
+/** TextDecoder (ignoreBOM: false) drops EF BB BF at the stream start; no BOM byte is a newline, so it lies in line 1. */
+function startsWithBom(bytes: Uint8Array, a: number, e: number): boolean {
+  return e - a >= 3 && bytes[a] === 0xef && bytes[a + 1] === 0xbb && bytes[a + 2] === 0xbf;
+}
+
 export class ByteLineSplitter {
   lineNo = 0;
   bytes = 0;
-  /** Bytes behind the current callback's text when they map one to one, else null. */
+  /** Text mode: bytes behind the current callback's text when they map one to one, else null. */
   raw: Uint8Array | null = null;
-  /** Offset in `raw` of the text's index 0. */
+  /** Text mode: offset in `raw` of the text's index 0. */
   rawBase = 0;
-  private readonly decode = runDecoder();
-  /** Bytes of the line still open at the end of the last chunk. */
+  private readonly onBytes: ByteLineCallback | null;
+  private readonly takeLine: ByteLineTaker | null;
+  private readonly onText: LineCallback | null;
+  private readonly decode: RunDecoder | null;
+  /** The part of the current line held over from earlier chunks. */
   private carry = new Uint8Array(256);
   private carryLen = 0;
-  private skipping = false;
-  /** Whether the stream start (where a BOM is dropped) is behind us. */
-  private started = false;
-  /** Bytes seen at the stream start while they may still be a BOM. */
-  private head = 0;
+  /** Bytes of an overlong line seen so far, or -1 when not skipping one. */
+  private skipped = -1;
 
   constructor(
-    private readonly onLine: LineCallback,
+    sink: LineSink,
     private readonly onOverlong: (lineNo: number, bytes: number) => void = () => {},
     private readonly maxLineBytes = DEFAULT_MAX_LINE_CHARS,
-  ) {}
+  ) {
+    if ('text' in sink) {
+      this.onBytes = null;
+      this.takeLine = null;
+      this.onText = sink.text;
+      this.decode = runDecoder();
+    } else {
+      this.onBytes = sink.bytes;
+      this.takeLine = sink.takeLine ?? null;
+      this.onText = null;
+      this.decode = null;
+    }
+  }
 
   push(chunk: Uint8Array): void {
-    this.bytes += chunk.length;
     const n = chunk.length;
-    if (n === 0) return;
+    this.bytes += n;
     let from = 0;
-    if (!this.started) {
-      from = this.skipBom(chunk);
-      if (from < 0) return;
-    }
-    if (this.skipping) {
-      const nl = chunk.indexOf(10, from);
+    if (this.skipped >= 0 || this.carryLen > 0) {
+      // Finish the line begun in earlier chunks.
+      const nl = chunk.indexOf(LF);
+      this.hold(chunk, 0, nl < 0 ? n : nl);
       if (nl < 0) return;
-      this.skipping = false;
-      this.lineNo++;
+      this.endHeld();
       from = nl + 1;
     }
-    if (this.carryLen > 0) {
-      const nl = chunk.indexOf(10, from);
-      if (nl < 0) {
-        this.keep(chunk, from, n);
-        return;
-      }
-      this.keep(chunk, from, nl + 1);
-      if (this.carryLen > 0) this.runs(this.carry, 0, this.carryLen);
-      else if (this.skipping) {
-        // The line grew past the limit in this very chunk and ends here.
-        this.skipping = false;
-        this.lineNo++;
-      }
-      this.carryLen = 0;
-      from = nl + 1;
-    }
-    const last = chunk.lastIndexOf(10);
-    if (last >= from) {
-      this.runs(chunk, from, last + 1);
-      from = last + 1;
-    }
-    if (from < n) this.keep(chunk, from, n);
+    if (this.onText !== null) this.runs(chunk, from);
+    else this.scan(chunk, from);
   }
 
   finish(): void {
-    if (!this.started && this.head > 0) {
-      // A stream shorter than a BOM that began like one: its bytes are a line.
-      const h = new Uint8Array([0xef, 0xbb, 0xbf]).subarray(0, this.head);
-      this.started = true;
-      this.keep(h, 0, h.length);
+    // A stream that is only a BOM has no text, hence no line (LineSplitter emits a final line only when text follows the last newline).
+    if (this.lineNo === 0 && this.carryLen === 3 && startsWithBom(this.carry, 0, 3)) this.carryLen = 0;
+    if (this.skipped >= 0 || this.carryLen > 0) this.endHeld();
+  }
+
+  /** Bytes mode: the lines from `from` on, each found by its own newline search unless takeLine claims it. */
+  private scan(chunk: Uint8Array, from: number): void {
+    const n = chunk.length;
+    const max = this.maxLineBytes;
+    const take = this.takeLine;
+    // Lines starting at or before the chunk's last LF end inside the chunk.
+    const last = take ? chunk.lastIndexOf(LF) : -1;
+    while (from < n) {
+      if (take !== null && from <= last && this.lineNo > 0) {
+        const nl = take(chunk, from, from + max, this.lineNo + 1);
+        if (nl >= 0) {
+          this.lineNo++;
+          from = nl + 1;
+          continue;
+        }
+      }
+      const nl = chunk.indexOf(LF, from);
+      if (nl < 0) {
+        this.hold(chunk, from, n);
+        return;
+      }
+      if (nl - from > max) this.overlong(nl - from);
+      else this.emitBytes(chunk, from, nl);
+      from = nl + 1;
     }
-    if (this.skipping) {
-      this.skipping = false;
-      this.lineNo++;
-      return;
-    }
-    if (this.carryLen === 0) return;
-    const n = this.carryLen;
-    this.carryLen = 0;
-    // The last line has no newline: decode it as one run ending at the stream end.
-    const text = this.decode(this.carry, 0, n);
-    this.raw = text.length === n ? this.carry : null;
-    this.rawBase = 0;
-    this.emit(text, 0, text.length);
-    this.raw = null;
   }
 
   /**
-   * Drops a UTF-8 BOM (EF BB BF) at the very start of the stream, also when
-   * it arrives split over chunks. Returns where the chunk's text starts, or
-   * -1 when the whole chunk was (still possibly) BOM.
+   * Text mode: the whole lines from `from` on, decoded in runs of at most
+   * `window` bytes; the newlines are then found in the text. A run that
+   * short holds no overlong line; a line with no LF within the window is
+   * measured alone, then skipped or decoded as a run of its own.
    */
-  private skipBom(chunk: Uint8Array): number {
-    const BOM = [0xef, 0xbb, 0xbf];
-    let i = 0;
-    while (this.head < 3 && i < chunk.length && chunk[i] === BOM[this.head]) {
-      this.head++;
-      i++;
-    }
-    if (this.head === 3) {
-      this.started = true;
-      return i;
-    }
-    if (i === chunk.length) return -1;
-    // Not a BOM after all: what was held back is text.
-    this.started = true;
-    const held = this.head - i;
-    if (held > 0) {
-      this.keep(new Uint8Array(BOM.slice(0, held)), 0, held);
-    }
-    return 0;
-  }
-
-  /** Appends bytes [a, b) to the open line; past the limit the line is reported and skipped. */
-  private keep(src: Uint8Array, a: number, b: number): void {
-    if (this.skipping) return;
-    const n = this.carryLen + (b - a);
-    const ends = b > a && src[b - 1] === 10;
-    if (n - (ends ? 1 : 0) > this.maxLineBytes) {
-      this.onOverlong(this.lineNo + 1, n);
-      this.carryLen = 0;
-      this.skipping = true;
-      return;
-    }
-    if (n > this.carry.length) {
-      let cap = this.carry.length;
-      while (cap < n) cap *= 2;
-      const c = new Uint8Array(cap);
-      c.set(this.carry.subarray(0, this.carryLen));
-      this.carry = c;
-    }
-    this.carry.set(src.subarray(a, b), this.carryLen);
-    this.carryLen = n;
-  }
-
-  /** Emits the complete lines in [a, b) (b - 1 is a newline), decoding them in cache-sized runs. */
-  private runs(bytes: Uint8Array, a: number, b: number): void {
+  private runs(chunk: Uint8Array, from: number): void {
+    const n = chunk.length;
+    const b = chunk.lastIndexOf(LF) + 1;
+    const max = this.maxLineBytes;
+    const window = Math.min(RUN_BYTES, max + 1);
+    let a = from;
     while (a < b) {
       let cut = b;
-      if (b - a > RUN_BYTES) {
-        const nl = bytes.lastIndexOf(10, a + RUN_BYTES - 1);
-        cut = nl >= a ? nl + 1 : bytes.indexOf(10, a + RUN_BYTES) + 1;
+      if (b - a > window) {
+        const nl = chunk.lastIndexOf(LF, a + window - 1);
+        if (nl >= a) cut = nl + 1;
+        else {
+          const end = chunk.indexOf(LF, a + window);
+          if (end - a > max) {
+            this.overlong(end - a);
+            a = end + 1;
+            continue;
+          }
+          cut = end + 1;
+        }
       }
-      const text = this.decode(bytes, a, cut);
-      this.raw = text.length === cut - a ? bytes : null;
-      this.rawBase = a;
-      this.lines(text);
+      this.decodeRun(chunk, a, cut);
       a = cut;
     }
     this.raw = null;
+    if (a < n) this.hold(chunk, a, n);
   }
 
-  private lines(text: string): void {
-    let start = 0;
+  /** Text mode: decodes bytes[a, b) (b - 1 is an LF) and emits its lines. */
+  private decodeRun(bytes: Uint8Array, a: number, b: number): void {
+    if (this.lineNo === 0 && startsWithBom(bytes, a, b)) a += 3;
+    const text = this.decode!(bytes, a, b);
+    this.raw = text.length === b - a ? bytes : null;
+    this.rawBase = a;
+    const onLine = this.onText!;
     const n = text.length;
+    let start = 0;
     while (start < n) {
       const nl = text.indexOf('\n', start);
-      this.emit(text, start, nl);
+      const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+      onLine(text, start, end, ++this.lineNo);
       start = nl + 1;
     }
   }
 
-  private emit(s: string, start: number, end: number): void {
+  /** Ends the line held in `carry` (or being skipped): its newline, or the stream end, was reached. */
+  private endHeld(): void {
+    if (this.skipped >= 0) {
+      const n = this.skipped;
+      this.skipped = -1;
+      this.overlong(n);
+      return;
+    }
+    const len = this.carryLen;
+    this.carryLen = 0;
+    this.carry[len] = LF;
+    if (this.onText !== null) {
+      this.decodeRun(this.carry, 0, len + 1);
+      this.raw = null;
+    } else this.emitBytes(this.carry, 0, len);
+  }
+
+  private overlong(bytes: number): void {
     this.lineNo++;
-    if (end > start && s.charCodeAt(end - 1) === 13) end--;
-    this.onLine(s, start, end, this.lineNo);
+    this.onOverlong(this.lineNo, bytes);
+  }
+
+  /** Appends bytes [a, b) of an unfinished line; past the limit, drops them and starts skipping. */
+  private hold(src: Uint8Array, a: number, b: number): void {
+    if (this.skipped >= 0) {
+      this.skipped += b - a;
+      return;
+    }
+    const len = this.carryLen + (b - a);
+    if (len > this.maxLineBytes) {
+      this.skipped = len;
+      this.carryLen = 0;
+      return;
+    }
+    // One byte more than the line for the LF endHeld puts after it.
+    if (len + 1 > this.carry.length) {
+      let cap = this.carry.length * 2;
+      while (cap < len + 1) cap *= 2;
+      const c = new Uint8Array(Math.min(cap, this.maxLineBytes + 1));
+      c.set(this.carry.subarray(0, this.carryLen));
+      this.carry = c;
+    }
+    this.carry.set(src.subarray(a, b), this.carryLen);
+    this.carryLen = len;
+  }
+
+  private emitBytes(bytes: Uint8Array, a: number, e: number): void {
+    const lineNo = ++this.lineNo;
+    if (lineNo === 1 && startsWithBom(bytes, a, e)) a += 3;
+    if (e > a && bytes[e - 1] === CR) e--;
+    this.onBytes!(bytes, a, e, lineNo);
   }
 }
