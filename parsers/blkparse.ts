@@ -6,7 +6,7 @@
  * seconds.nanoseconds since the first event, pid, action, rwbs) followed by an
  * action-specific tail (process_default). printf widths overflow, so fields
  * are found by whitespace, never by column. Lines arrive as bytes
- * (RawLineSplitter): the common event lines are scanned straight from the
+ * (ByteLineSplitter): the common event lines are scanned straight from the
  * bytes (./blkparseBytes), every other line is decoded and scanned with
  * charCodeAt. No regular expression and no substring on the hot path, strings
  * are interned through small caches keyed by the characters themselves.
@@ -20,7 +20,7 @@ import { Action } from './model/actions';
 import { BlockEventStore, ExtraKind, devKey } from './model/blockEvents';
 import type { ChunkParser, ParsedSource } from './model/source';
 import { DiagnosticSink } from './model/source';
-import { RawLineSplitter, decodeLine } from './text/rawLines';
+import { ByteLineSplitter, decodeLine } from './text/byteLines';
 import { BlkparseSummaryParser } from './blkparseSummary';
 import { ByteEventScanner } from './blkparseBytes';
 
@@ -397,7 +397,7 @@ const CHATTER = [
 export class BlkparseTextParser implements ChunkParser {
   readonly store = new BlockEventStore();
   private readonly diags: DiagnosticSink;
-  private readonly splitter: RawLineSplitter;
+  private readonly splitter: ByteLineSplitter;
   private readonly scan = new LineScanner();
   private readonly bytesScan = new ByteEventScanner();
   private readonly summary = new BlkparseSummaryParser();
@@ -422,14 +422,12 @@ export class BlkparseTextParser implements ChunkParser {
     private readonly fastPath = true,
   ) {
     this.diags = new DiagnosticSink(name);
-    this.splitter = new RawLineSplitter(
-      (b, a, e, n) => this.rawLine(b, a, e, n),
+    this.splitter = new ByteLineSplitter(
+      { bytes: (b, a, e, n) => this.rawLine(b, a, e, n), takeLine: (b, a, maxLF, n) => this.take(b, a, maxLF, n) },
       (n, bytes) => {
         this.unparsed++;
         this.diags.add('warning', `line longer than the line limit (${bytes} bytes) skipped`, { line: n });
       },
-      undefined,
-      (b, a, maxLF, n) => this.take(b, a, maxLF, n),
     );
   }
 
@@ -437,7 +435,7 @@ export class BlkparseTextParser implements ChunkParser {
     this.splitter.push(chunk);
   }
 
-  /** RawLineSplitter's takeLine: a common event line read straight from the bytes, its LF found on the way. */
+  /** ByteLineSplitter's takeLine: a common event line read straight from the bytes, its LF found on the way. */
   private take(b: Uint8Array, a: number, maxLF: number, lineNo: number): number {
     const nl = this.fastPath ? this.bytesScan.event(b, a) : -1;
     if (nl < 0 || nl > maxLF) return -1;

@@ -62,8 +62,8 @@ export class ByteEventScanner {
    * sets every field and returns the index of the LF that ends the line; else
    * returns -1 (fields undefined) for the string path to look at. The line
    * ends at its first LF, or at a CR right before it (the CR is not part of
-   * the line, as for RawLineSplitter); that LF must exist, which
-   * RawLineSplitter guarantees. Blank, digit and letter loops stop at the
+   * the line, as for ByteLineSplitter); that LF must exist, which
+   * ByteLineSplitter guarantees. Blank, digit and letter loops stop at the
    * line end by themselves; only the places where the string path tests the
    * line end test for CR LF / LF here. Locals and inline digit loops only:
    * this runs once per event.

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { BlkparseTextParser, parseBlkparseText } from '../../parsers/blkparse';
 import { ByteEventScanner } from '../../parsers/blkparseBytes';
 import type { ParsedSource } from '../../parsers/model/source';
-import { RawLineSplitter } from '../../parsers/text/rawLines';
+import { ByteLineSplitter } from '../../parsers/text/byteLines';
 import { canonical } from '../helpers/canonical';
 import { feed, readInput, walk, FIXTURES } from '../helpers/fixtures';
 
@@ -34,9 +34,11 @@ function accepted(bytes: Uint8Array): { lines: number; events: number } {
   const sc = new ByteEventScanner();
   let lines = 0;
   let events = 0;
-  const sp = new RawLineSplitter((b, a) => {
-    lines++;
-    if (sc.event(b, a) >= 0) events++;
+  const sp = new ByteLineSplitter({
+    bytes: (b, a) => {
+      lines++;
+      if (sc.event(b, a) >= 0) events++;
+    },
   });
   sp.push(bytes);
   sp.finish();
