@@ -232,16 +232,25 @@ class ColumnarFront {
         const first = this.segFirst[k];
         const nsec = this.segLast[k] - first + 1;
         const g = this.segGrant[k];
-        if (g >= 0 && isRead && nsec === SLOTS_PER_FRAME && !overlay.anyIn(sec, nsec)) {
-          /* The whole frame from the image in one transfer: one run, sector sec onwards. */
-          pages.set(g, SRC_IMAGE, sec, 0, sec, opId, seq);
+        if (g >= 0 && isRead) {
+          if (!overlay.anyIn(sec, nsec)) {
+            /* Slots first..last from the image in one transfer: one run, sector sec onwards. */
+            pages.write(g, first, nsec, SRC_IMAGE, sec, 0, sec, opId, seq, pool);
+          } else {
+            for (let j = 0; j < nsec; j++) {
+              const s = sec + j;
+              const o = overlay.slotOf(s);
+              const ov = overlay.store;
+              if (o >= 0) pages.write(g, first + j, 1, ov.kind[o], ov.a[o], ov.b[o], s, opId, seq, pool);
+              else pages.write(g, first + j, 1, SRC_IMAGE, s, 0, s, opId, seq, pool);
+            }
+          }
           sec += nsec;
           continue;
         }
+        /* A write from a grant page (its slots, unit by unit), or zero-copy: the user page, only the chunk's window this buffer's. */
         if (g >= 0) pages.materialize(g, pool);
-        /* The frame is a pooled grant page, or (zero-copy) the user page: then only the chunk's window is this buffer's. */
         const store = g >= 0 ? pool : buf;
-        const { kind, a, b, from, wOp, wSeq } = store;
         for (let j = 0; j < nsec; j++) {
           let slot: number;
           if (g >= 0) slot = g * SLOTS_PER_FRAME + first + j;
@@ -255,28 +264,12 @@ class ColumnarFront {
             overlay.write(s, store, slot, opId);
             continue;
           }
+          /* Zero-copy read: the backend writes the user page, a unit the completion "copied" from no frame. */
           const o = overlay.slotOf(s);
-          if (g < 0) {
-            /* Zero-copy: the backend writes the user page, a unit the completion "copied" from no frame. */
-            if (o >= 0) {
-              const ov = overlay.store;
-              runs.add(slot, 1, ov.kind[o], ov.a[o], ov.b[o], s, opId, seq, seq, -1, -1);
-            } else runs.add(slot, 1, SRC_IMAGE, s, 0, s, opId, seq, seq, -1, -1);
-            continue;
-          }
           if (o >= 0) {
             const ov = overlay.store;
-            kind[slot] = ov.kind[o];
-            a[slot] = ov.a[o];
-            b[slot] = ov.b[o];
-          } else {
-            kind[slot] = SRC_IMAGE;
-            a[slot] = s;
-            b[slot] = 0;
-          }
-          from[slot] = s;
-          wOp[slot] = opId;
-          wSeq[slot] = seq;
+            runs.add(slot, 1, ov.kind[o], ov.a[o], ov.b[o], s, opId, seq, seq, -1, -1);
+          } else runs.add(slot, 1, SRC_IMAGE, s, 0, s, opId, seq, seq, -1, -1);
         }
         sec += nsec;
       }
@@ -336,17 +329,17 @@ class ColumnarFront {
     const dst = bufStart / WIRE_SECTOR;
     const seq = this.shSeq[sh];
     const pages = this.pages;
-    if (slot0 + n <= SLOTS_PER_FRAME && pages.isRun(g)) {
-      pages.copyRun(g, slot0, n, this.runs, dst, seq, g, slot0);
+    const content = this.pool.content;
+    if (slot0 + n <= SLOTS_PER_FRAME) {
+      pages.copyRange(g, slot0, n, this.runs, dst, seq, g, slot0, content);
       return;
     }
-    /* Unit by unit (a page written in parts, or a window past its frame into the next pages' slots). */
-    const { kind, a, b, from, wOp, wSeq } = this.pool.content;
+    /* A window past its frame reads the next pages' slots, unit by unit. */
+    pages.materializeRange(g, Math.floor((g * SLOTS_PER_FRAME + slot0 + n - 1) / SLOTS_PER_FRAME), content);
+    const { kind, a, b, from, wOp, wSeq } = content;
     for (let u = 0; u < n; u++) {
       const s = g * SLOTS_PER_FRAME + slot0 + u;
-      const p = Math.floor(s / SLOTS_PER_FRAME);
-      if (pages.isRun(p)) pages.copyRun(p, s - p * SLOTS_PER_FRAME, 1, this.runs, dst + u, seq, g, slot0 + u);
-      else this.runs.add(dst + u, 1, kind[s], a[s], b[s], from[s], wOp[s], wSeq[s], seq, g, slot0 + u);
+      this.runs.add(dst + u, 1, kind[s], a[s], b[s], from[s], wOp[s], wSeq[s], seq, g, slot0 + u);
     }
   }
 

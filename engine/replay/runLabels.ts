@@ -7,7 +7,7 @@
  * (the image sector) and every other kind `b` (the page slot or buffer unit, see slots.ts), `from`
  * advances when it names a disk sector (≥ 0) and the copy's source slot when it names a frame. Every
  * run built here is affine by construction (one backend transfer, one descriptor page, one copied
- * window); a unit that is not (an overlay sector, a page written unit by unit) is a run of one.
+ * window, slots read back that continue each other); an overlay sector is a run of one.
  * The per-unit SlotStore of the same content is what the rules in provenance.ts were written on; the
  * runs give the same labels (materialize) and the same provenance runs (runsInto).
  */
@@ -22,46 +22,146 @@ const { CAT_UNTOUCHED, labelCategory, labelContinues } = prov;
 const UNITS_PER_PAGE = 8;
 
 /**
- * Grant pages whose eight slots are one run (a header per page); the pool's SlotStore holds the
- * labels of every other page. A page leaves the run form (materialize) before a partial write.
+ * Grant pages as runs: each page in run form holds 1–8 runs sorted by first slot (a run ends where
+ * the next begins, the last at slot 8). A page not in run form has its labels in the pool's
+ * SlotStore (every page starts so: GrantPool.newPage); it is read into runs when a run operation
+ * touches it, and written back (materialize) before anything works on it slot by slot.
  */
 export class PageRuns {
-  private isRunPage = new Uint8Array(64);
-  private kind = new Uint8Array(64);
-  private a = new Float64Array(64);
-  private b = new Float64Array(64);
-  private from = new Float64Array(64);
-  private wOp = new Int32Array(64);
-  private wSeq = new Float64Array(64);
-
-  isRun(page: number): boolean {
-    return page < this.isRunPage.length && this.isRunPage[page] === 1;
-  }
+  private inRunForm = new Uint8Array(64);
+  private count = new Uint8Array(64);
+  /** Run i of page p at index p × 8 + i: first slot and the label of that slot. */
+  private start = new Uint8Array(512);
+  private kind = new Uint8Array(512);
+  private a = new Float64Array(512);
+  private b = new Float64Array(512);
+  private from = new Float64Array(512);
+  private wOp = new Int32Array(512);
+  private wSeq = new Float64Array(512);
+  /** Scratch for a page's new run list (at most one run per slot). */
+  private readonly tStart = new Uint8Array(UNITS_PER_PAGE);
+  private readonly tKind = new Uint8Array(UNITS_PER_PAGE);
+  private readonly tA = new Float64Array(UNITS_PER_PAGE);
+  private readonly tB = new Float64Array(UNITS_PER_PAGE);
+  private readonly tFrom = new Float64Array(UNITS_PER_PAGE);
+  private readonly tWOp = new Int32Array(UNITS_PER_PAGE);
+  private readonly tWSeq = new Float64Array(UNITS_PER_PAGE);
+  private tCount = 0;
 
   /** The whole page now holds the run whose slot 0 is this label. */
   set(page: number, kind: number, a: number, b: number, from: number, wOp: number, wSeq: number): void {
-    if (page >= this.isRunPage.length) this.grow(page + 1);
-    this.isRunPage[page] = 1;
-    this.kind[page] = kind;
-    this.a[page] = a;
-    this.b[page] = b;
-    this.from[page] = from;
-    this.wOp[page] = wOp;
-    this.wSeq[page] = wSeq;
+    if (page >= this.inRunForm.length) this.grow(page + 1);
+    this.inRunForm[page] = 1;
+    this.count[page] = 1;
+    const i = page * UNITS_PER_PAGE;
+    this.start[i] = 0;
+    this.kind[i] = kind;
+    this.a[i] = a;
+    this.b[i] = b;
+    this.from[i] = from;
+    this.wOp[i] = wOp;
+    this.wSeq[i] = wSeq;
   }
 
-  /** Writes a run page's labels into the pool's slots (page id × 8 + k) and drops the header. */
-  materialize(page: number, content: SlotStore): void {
-    if (!this.isRun(page)) return;
-    this.isRunPage[page] = 0;
+  /** Slots [first, first + n) of the page (within it) now hold the run whose first slot is this label. */
+  write(page: number, first: number, n: number, kind: number, a: number, b: number, from: number, wOp: number, wSeq: number, content: SlotStore): void {
+    if (first === 0 && n === UNITS_PER_PAGE) {
+      this.set(page, kind, a, b, from, wOp, wSeq);
+      return;
+    }
+    this.toRunForm(page, content);
     const base = page * UNITS_PER_PAGE;
-    const kind = this.kind[page];
-    const image = kind === SRC_IMAGE ? 1 : 0;
-    const a = this.a[page];
-    const b = this.b[page];
-    const from = this.from[page];
-    for (let e = 0; e < UNITS_PER_PAGE; e++) {
-      content.set(base + e, kind, a + image * e, b + (1 - image) * e, from >= 0 ? from + e : from, this.wOp[page], this.wSeq[page]);
+    const cnt = this.count[page];
+    const end = first + n;
+    this.tCount = 0;
+    /* The old runs' parts before the new run, the new run, the old runs' parts after it. */
+    for (let i = 0; i < cnt; i++) if (this.start[base + i] < first) this.keep(base + i, 0);
+    this.push(first, kind, a, b, from, wOp, wSeq);
+    for (let i = 0; i < cnt; i++) {
+      const s = this.start[base + i];
+      const e = i + 1 < cnt ? this.start[base + i + 1] : UNITS_PER_PAGE;
+      if (e > end) this.keep(base + i, Math.max(s, end) - s);
+    }
+    for (let i = 0; i < this.tCount; i++) {
+      this.start[base + i] = this.tStart[i];
+      this.kind[base + i] = this.tKind[i];
+      this.a[base + i] = this.tA[i];
+      this.b[base + i] = this.tB[i];
+      this.from[base + i] = this.tFrom[i];
+      this.wOp[base + i] = this.tWOp[i];
+      this.wSeq[base + i] = this.tWSeq[i];
+    }
+    this.count[page] = this.tCount;
+  }
+
+  /** Scratch: run j's part from `e` slots into it. */
+  private keep(j: number, e: number): void {
+    const kind = this.kind[j];
+    const image = kind === SRC_IMAGE;
+    const from = this.from[j];
+    this.push(this.start[j] + e, kind, image ? this.a[j] + e : this.a[j], image ? this.b[j] : this.b[j] + e, from >= 0 ? from + e : from, this.wOp[j], this.wSeq[j]);
+  }
+
+  private push(start: number, kind: number, a: number, b: number, from: number, wOp: number, wSeq: number): void {
+    const t = this.tCount++;
+    this.tStart[t] = start;
+    this.tKind[t] = kind;
+    this.tA[t] = a;
+    this.tB[t] = b;
+    this.tFrom[t] = from;
+    this.tWOp[t] = wOp;
+    this.tWSeq[t] = wSeq;
+  }
+
+  /** Reads a page's slots into runs (a slot that does not continue the run before it starts one). */
+  private toRunForm(page: number, content: SlotStore): void {
+    if (page < this.inRunForm.length && this.inRunForm[page] === 1) return;
+    if (page >= this.inRunForm.length) this.grow(page + 1);
+    const base = page * UNITS_PER_PAGE;
+    let cnt = 0;
+    for (let k = 0; k < UNITS_PER_PAGE; k++) {
+      const s = base + k;
+      const kind = content.kind[s];
+      if (cnt > 0) {
+        const j = base + cnt - 1;
+        const e = k - this.start[j];
+        const image = kind === SRC_IMAGE;
+        const from = this.from[j];
+        if (
+          kind === this.kind[j] && content.a[s] === (image ? this.a[j] + e : this.a[j]) && content.b[s] === (image ? this.b[j] : this.b[j] + e) &&
+          content.from[s] === (from >= 0 ? from + e : from) && content.wOp[s] === this.wOp[j] && content.wSeq[s] === this.wSeq[j]
+        ) continue;
+      }
+      const j = base + cnt++;
+      this.start[j] = k;
+      this.kind[j] = kind;
+      this.a[j] = content.a[s];
+      this.b[j] = content.b[s];
+      this.from[j] = content.from[s];
+      this.wOp[j] = content.wOp[s];
+      this.wSeq[j] = content.wSeq[s];
+    }
+    this.count[page] = cnt;
+    this.inRunForm[page] = 1;
+  }
+
+  /** Writes a run-form page's labels into the pool's slots (page id × 8 + k); the slots are authoritative again. */
+  materialize(page: number, content: SlotStore): void {
+    if (page >= this.inRunForm.length || this.inRunForm[page] === 0) return;
+    this.inRunForm[page] = 0;
+    const base = page * UNITS_PER_PAGE;
+    const cnt = this.count[page];
+    for (let i = 0; i < cnt; i++) {
+      const j = base + i;
+      const s = this.start[j];
+      const end = i + 1 < cnt ? this.start[j + 1] : UNITS_PER_PAGE;
+      const kind = this.kind[j];
+      const image = kind === SRC_IMAGE ? 1 : 0;
+      const from = this.from[j];
+      for (let k = s; k < end; k++) {
+        const e = k - s;
+        content.set(base + k, kind, this.a[j] + image * e, this.b[j] + (1 - image) * e, from >= 0 ? from + e : from, this.wOp[j], this.wSeq[j]);
+      }
     }
   }
 
@@ -71,36 +171,50 @@ export class PageRuns {
   }
 
   /**
-   * Appends to `out` the run of `n` units starting at slot `slot` (< 8) of run page `page`, as copied
-   * to buffer unit `dst` by completion `seq` from what the copy names frame `frame`, slot `frameSlot`
-   * (the same page, except for a window that ran past its frame).
+   * Appends to `out` slots [slot, slot + n) of the page (within it), as copied to buffer unit `dst`
+   * by completion `seq` from frame `frame`, slot `frameSlot` onwards: one buffer run per page run.
    */
-  copyRun(page: number, slot: number, n: number, out: RunBuffer, dst: number, seq: number, frame: number, frameSlot: number): void {
-    const kind = this.kind[page];
-    const image = kind === SRC_IMAGE;
-    const from = this.from[page];
-    out.add(dst, n, kind, image ? this.a[page] + slot : this.a[page], image ? this.b[page] : this.b[page] + slot, from >= 0 ? from + slot : from, this.wOp[page], this.wSeq[page], seq, frame, frameSlot);
+  copyRange(page: number, slot: number, n: number, out: RunBuffer, dst: number, seq: number, frame: number, frameSlot: number, content: SlotStore): void {
+    this.toRunForm(page, content);
+    const base = page * UNITS_PER_PAGE;
+    const cnt = this.count[page];
+    const end = slot + n;
+    for (let i = 0; i < cnt; i++) {
+      const j = base + i;
+      const s = this.start[j];
+      const e = i + 1 < cnt ? this.start[j + 1] : UNITS_PER_PAGE;
+      const lo = s > slot ? s : slot;
+      const hi = e < end ? e : end;
+      if (lo >= hi) continue;
+      const d = lo - s;
+      const kind = this.kind[j];
+      const image = kind === SRC_IMAGE;
+      const from = this.from[j];
+      out.add(dst + lo - slot, hi - lo, kind, image ? this.a[j] + d : this.a[j], image ? this.b[j] : this.b[j] + d, from >= 0 ? from + d : from, this.wOp[j], this.wSeq[j], seq, frame, frameSlot + lo - slot);
+    }
   }
 
   private grow(n: number): void {
-    let cap = this.isRunPage.length * 2;
+    let cap = this.inRunForm.length * 2;
     while (cap < n) cap *= 2;
-    const u8 = (old: Uint8Array) => {
-      const x = new Uint8Array(cap);
+    const u8 = (old: Uint8Array, c: number) => {
+      const x = new Uint8Array(c);
       x.set(old);
       return x;
     };
     const f64 = (old: Float64Array) => {
-      const x = new Float64Array(cap);
+      const x = new Float64Array(cap * UNITS_PER_PAGE);
       x.set(old);
       return x;
     };
-    this.isRunPage = u8(this.isRunPage);
-    this.kind = u8(this.kind);
+    this.inRunForm = u8(this.inRunForm, cap);
+    this.count = u8(this.count, cap);
+    this.start = u8(this.start, cap * UNITS_PER_PAGE);
+    this.kind = u8(this.kind, cap * UNITS_PER_PAGE);
     this.a = f64(this.a);
     this.b = f64(this.b);
     this.from = f64(this.from);
-    const w = new Int32Array(cap);
+    const w = new Int32Array(cap * UNITS_PER_PAGE);
     w.set(this.wOp);
     this.wOp = w;
     this.wSeq = f64(this.wSeq);
