@@ -7,11 +7,12 @@ import type { ParsedSource } from '../../parsers/model/source';
 import { ContentIndex } from './contentIndex';
 import { correlate, type Correlation } from './correlate';
 import { FindingList, type Evidence, type Finding, type FindingSeverity, type ReadRef } from './findings';
-import { hashSectors, keyOf } from './hash';
-import type { SectorSource } from './image';
+import { hashSectors, hashSectorsComparing, hashSectorsStampShaped, keyOf } from './hash';
+import { MemoryImage, type SectorSource } from './image';
 import { extractIo, type IoRecord } from './io';
-import { mapRead, VERDICTS, type ChunkRun, type ReadMap, type Verdict } from './sectorMap';
-import { learnLayout, type LayoutSample, type StampLayout } from './stamps';
+import { mapRead, VERDICTS, type ChunkRun, type ReadHashes, type ReadMap, type Verdict } from './sectorMap';
+import { learnLayout, STAMP_SLOT_WORDS, stampShapedNames, type LayoutSample, type StampLayout } from './stamps';
+import { wordsOf } from './words';
 import { rankHypotheses, type HypothesisReport } from './hypotheses';
 import { disconnectFindings, replayHazardFindings, type ReplayHazard } from './hazards';
 
@@ -82,13 +83,66 @@ function* fullSectors(r: IoRecord, bytes: number): Generator<[number, number]> {
   for (let dev = first; dev + 512 <= r.offset + bytes; dev += 512) yield [dev - r.offset, dev / 512];
 }
 
-function buildIndexes(records: IoRecord[], corr: Correlation, readKeys: Map<number, Float64Array>): Map<string, ContentIndex> {
+/** Full device sectors a read returned with data (the chunks hashed for the index). */
+function fullSectorCount(r: IoRecord): number {
+  const head = (512 - (r.offset % 512)) % 512;
+  return Math.max(0, Math.floor((Math.min(r.result, r.data ? r.data.length : 0) - head) / 512));
+}
+
+/**
+ * Hashes a read's full sectors and, in the same pass over its words, checks
+ * what mapRead's fast path would: equality with the in-memory image, or (no
+ * image for this device) the stamp of the sector's own LBA.
+ */
+function hashRead(r: IoRecord, head: number, nFull: number, words: Uint32Array, proven: Uint8Array, img: MemoryImage | null, stampsPossible: boolean): void {
+  const d = r.data!;
+  const abs = d.byteOffset + head;
+  const lba0 = (r.offset + head) / 512;
+  if ((abs & 3) !== 0) {
+    hashSectors(d, head, nFull, words);
+    return;
+  }
+  const w = wordsOf(d.buffer);
+  if (img) {
+    const pb = img.bytes.byteOffset + lba0 * 512;
+    const inImage = Math.max(0, Math.min(nFull, img.sectorCount - lba0));
+    if ((pb & 3) !== 0 || inImage === 0) {
+      hashSectors(d, head, nFull, words);
+      return;
+    }
+    hashSectorsComparing(w, abs >>> 2, inImage, words, wordsOf(img.bytes.buffer), pb >>> 2, proven);
+    if (inImage < nFull) hashSectors(d, head + inImage * 512, nFull - inImage, words, 2 * inImage);
+    return;
+  }
+  if (!stampsPossible) {
+    hashSectors(d, head, nFull, words);
+    return;
+  }
+  hashSectorsStampShaped(w, abs >>> 2, nFull, words, STAMP_SLOT_WORDS, proven);
+  for (let k = 0; k < nFull; k++) if (proven[k] === 1 && !stampShapedNames(d, head + k * 512, lba0 + k)) proven[k] = 0;
+}
+
+function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSource | null, imageDevice: string | null): { idx: Map<string, ContentIndex>; hashes: ReadHashes } {
   const idx = new Map<string, ContentIndex>();
   const get = (dev: string) => {
     let c = idx.get(dev);
     if (!c) idx.set(dev, (c = new ContentIndex()));
     return c;
   };
+  // Room for every read chunk up front: the columns then never grow mid-run.
+  const readChunks = new Map<string, number>();
+  let allChunks = 0;
+  for (const r of records) {
+    if (r.op !== 'read' || !Number.isFinite(r.offset) || !r.data || !(r.result > 0)) continue;
+    const n = fullSectorCount(r);
+    readChunks.set(r.device, (readChunks.get(r.device) ?? 0) + n);
+    allChunks += n;
+  }
+  for (const [dev, n] of readChunks) get(dev).reserve(n);
+  // Every read's hashes and proofs in two flat columns (no per-read arrays for the collector).
+  const hashes: ReadHashes = { keys: new Float64Array(allChunks), proven: new Uint8Array(allChunks), at: new Int32Array(records.length).fill(-1) };
+  let slot = 0;
+  const memImage = image instanceof MemoryImage ? image : null;
   const joinedWrites = new Set<number>();
   for (const r of records) {
     if (!Number.isFinite(r.offset)) continue;
@@ -97,17 +151,22 @@ function buildIndexes(records: IoRecord[], corr: Correlation, readKeys: Map<numb
       const c = get(r.device);
       // Hash all full device sectors in one pass; mapRead reuses the result.
       const head = (512 - (r.offset % 512)) % 512;
-      const nFull = Math.max(0, Math.floor((Math.min(r.result, r.data.length) - head) / 512));
+      const nFull = fullSectorCount(r);
       if (sectorWords.length < 2 * nFull) sectorWords = new Uint32Array(4 * nFull);
       const words = sectorWords;
-      if (nFull > 0) hashSectors(r.data, head, nFull, words);
-      const keys = new Float64Array(nFull);
+      const proven = hashes.proven.subarray(slot, slot + nFull);
+      const forImage = r.device === imageDevice && image !== null;
+      if (nFull > 0) hashRead(r, head, nFull, words, proven, forImage ? memImage : null, !forImage);
+      const keys = hashes.keys;
+      hashes.at[r.id] = slot;
+      const single = r.shown.length === 1 ? r.shown[0] : null;
       for (let k = 0; k < nFull; k++) {
         const b = head + k * 512;
-        keys[k] = keyOf(words[2 * k], words[2 * k + 1]);
-        if (visibleFull(r, b)) c.addRead((r.offset + b) / 512, r.order, keys[k], r.id, b);
+        const key = keyOf(words[2 * k], words[2 * k + 1]);
+        keys[slot + k] = key;
+        if (single ? b >= single[0] && b + 512 <= single[1] : visibleFull(r, b)) c.addRead((r.offset + b) / 512, r.order, key, r.id, b);
       }
-      readKeys.set(r.id, keys);
+      slot += nFull;
       continue;
     }
     const bytes = Number.isFinite(r.result) && r.result >= 0 ? r.result : r.length;
@@ -146,7 +205,7 @@ function buildIndexes(records: IoRecord[], corr: Correlation, readKeys: Map<numb
     }
   }
   for (const c of idx.values()) c.finish();
-  return idx;
+  return { idx, hashes };
 }
 
 function learnLayouts(records: IoRecord[]): Map<string, StampLayout | null> {
@@ -224,10 +283,9 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
   const records: IoRecord[] = [];
   input.sources.forEach((s, i) => extractIo(s, i, records));
   const corr = correlate({ sources: input.sources, records, anchorsText: input.anchorsText });
-  const readKeys = new Map<number, Float64Array>();
-  const indexes = buildIndexes(records, corr, readKeys);
-  const layouts = learnLayouts(records);
   const imageDevice = input.image ? pickImageDevice(records, input.imageDevice) : null;
+  const { idx: indexes, hashes } = buildIndexes(records, corr, input.image ?? null, imageDevice);
+  const layouts = learnLayouts(records);
   const findings = new FindingList();
   const reads: ReadMap[] = [];
   const verdicts = {} as Record<Verdict, number>;
@@ -266,7 +324,7 @@ export function analyze(input: AnalyzeInput): AnalysisResult {
     }
     if (!r.data || !(r.result > 0) || !Number.isFinite(r.offset)) continue;
     const index = indexes.get(r.device) ?? new ContentIndex();
-    const map = mapRead({ index, image: r.device === imageDevice ? input.image : null, layout: layouts.get(r.device) ?? null, records }, r, readKeys.get(r.id));
+    const map = mapRead({ index, image: r.device === imageDevice ? input.image : null, layout: layouts.get(r.device) ?? null, records }, r, hashes);
     reads.push(map);
     bytesClassified += map.returned;
     for (const v of VERDICTS) verdicts[v] += map.counts[v];

@@ -52,6 +52,8 @@ export class ContentIndex {
   private nextSame = new Int32Array(0);
   private readonly unknownTime = new Set<number>();
   private finished = false;
+  /* Content chains (heads/nextSame) are built on the first lbasWith(): a read-only device whose chunks the image or stamps all prove never asks. */
+  private chained = false;
   /** Write observations (known or unknown content) held. */
   private writes = 0;
 
@@ -74,6 +76,24 @@ export class ContentIndex {
     if (kind !== ObsKind.Read) this.writes++;
     this.n = i + 1;
     this.finished = false;
+  }
+
+  /**
+   * Capacity hint: room for `n` observations in total, so that columns do not
+   * grow (copy, fault in fresh pages) while hundreds of MB of reads are indexed.
+   */
+  reserve(n: number): void {
+    if (n <= this.kind.length) return;
+    const keep = <T extends Float64Array | Uint8Array>(a: T, b: T): T => {
+      b.set(a.subarray(0, this.n) as never);
+      return b;
+    };
+    this.kind = keep(this.kind, new Uint8Array(n));
+    this.lba = keep(this.lba, new Float64Array(n));
+    this.order = keep(this.order, new Float64Array(n));
+    this.hash = keep(this.hash, new Float64Array(n));
+    this.ref = keep(this.ref, new Float64Array(n));
+    this.bufOff = keep(this.bufOff, new Float64Array(n));
   }
 
   addRead(lba: number, order: number, hash: HashKey, ioId: number, bufOffset: number): void {
@@ -131,6 +151,15 @@ export class ContentIndex {
       idx.sort((a, b) => lba[a] - lba[b] || rank[a] - rank[b]);
     }
     this.sorted = idx;
+    this.chained = false;
+    this.finished = true;
+  }
+
+  private chain(): void {
+    this.ensure();
+    if (this.chained) return;
+    const n = this.n;
+    const idx = this.sorted;
     // Content → observations: bucket heads in a typed table (a JS Map with 10^5..10^7
     // entries dominates the cost otherwise), one chain per bucket in ascending LBA order;
     // lookups compare the full hash.
@@ -151,7 +180,7 @@ export class ContentIndex {
     }
     this.heads = heads;
     this.nextSame = nextSame;
-    this.finished = true;
+    this.chained = true;
   }
 
   private ensure(): void {
@@ -255,7 +284,7 @@ export class ContentIndex {
 
   /** LBAs other than `exclude` known (read or written) to hold content `hash`; zero sectors never match. */
   lbasWith(hash: HashKey, exclude: number): number[] {
-    this.ensure();
+    this.chain();
     const out: number[] = [];
     let i = this.heads[hash % 4294967296 & this.mask];
     for (let steps = 0; i >= 0 && steps < 256; steps++, i = this.nextSame[i]) {

@@ -41,6 +41,10 @@ function mixWords(w: Uint32Array, at: number, out: Uint32Array, outAt: number): 
     c ^= c >>> 16;
     d ^= d >>> 14;
   }
+  finalMix(a, b, c, d, out, outAt);
+}
+
+function finalMix(a: number, b: number, c: number, d: number, out: Uint32Array, outAt: number): void {
   // Final avalanche (murmur3 fmix32) of two cross-combined halves.
   let h = a ^ Math.imul(c, P2) ^ ((b << 7) | (b >>> 25));
   let g = b ^ Math.imul(d, P1) ^ ((a << 11) | (a >>> 21)) ^ c;
@@ -75,6 +79,81 @@ export function hashSectors(bytes: Uint8Array, start: number, count: number, out
     const n = Math.min(BATCH, count - k);
     batchBytes.set(bytes.subarray(start + k * SECTOR, start + (k + n) * SECTOR));
     for (let j = 0; j < n; j++) mixWords(batch, j * WORDS, out, outAt + 2 * (k + j));
+  }
+}
+
+/**
+ * hashSectors over a word view, fused with a compare against expected words:
+ * `same[k]` = 1 when sector k equals the 128 words at `ref[refAt + 128k]`
+ * (an in-memory reference image). One pass over the read's words instead of
+ * one to hash and another to compare. `at` and `refAt` are word indices.
+ */
+export function hashSectorsComparing(w: Uint32Array, at: number, count: number, out: Uint32Array, ref: Uint32Array, refAt: number, same: Uint8Array): void {
+  for (let k = 0; k < count; k++) {
+    let a = 0x243f6a88 | 0;
+    let b = 0x85a308d3 | 0;
+    let c = 0x13198a2e | 0;
+    let d = 0x03707344 | 0;
+    let diff = 0;
+    const base = at + k * WORDS;
+    const r = refAt + k * WORDS - base;
+    const end = base + WORDS;
+    for (let i = base; i < end; i += 4) {
+      const x0 = w[i];
+      const x1 = w[i + 1];
+      const x2 = w[i + 2];
+      const x3 = w[i + 3];
+      diff |= (x0 ^ ref[i + r]) | (x1 ^ ref[i + r + 1]) | (x2 ^ ref[i + r + 2]) | (x3 ^ ref[i + r + 3]);
+      a = Math.imul(a ^ x0, P1);
+      b = Math.imul(b ^ x1, P2);
+      c = Math.imul(c ^ x2, P3);
+      d = Math.imul(d ^ x3, P4);
+      a ^= a >>> 15;
+      b ^= b >>> 13;
+      c ^= c >>> 16;
+      d ^= d >>> 14;
+    }
+    finalMix(a, b, c, d, out, 2 * k);
+    same[k] = diff === 0 ? 1 : 0;
+  }
+}
+
+/**
+ * hashSectors over a word view, fused with the shape check of the fixtures'
+ * stamps (stamps.ts): `same[k]` = 1 when every 16-byte unit of sector k
+ * repeats the first unit's words 0..2 and ends with `slotWords[unit]` (the
+ * slot digits and newline). Whether the first unit names the sector's own
+ * LBA is the caller's check.
+ */
+export function hashSectorsStampShaped(w: Uint32Array, at: number, count: number, out: Uint32Array, slotWords: Uint32Array, same: Uint8Array): void {
+  for (let k = 0; k < count; k++) {
+    let a = 0x243f6a88 | 0;
+    let b = 0x85a308d3 | 0;
+    let c = 0x13198a2e | 0;
+    let d = 0x03707344 | 0;
+    const base = at + k * WORDS;
+    const u0 = w[base];
+    const u1 = w[base + 1];
+    const u2 = w[base + 2];
+    let diff = 0;
+    for (let q = 0; q < 32; q++) {
+      const i = base + 4 * q;
+      const x0 = w[i];
+      const x1 = w[i + 1];
+      const x2 = w[i + 2];
+      const x3 = w[i + 3];
+      diff |= (x0 ^ u0) | (x1 ^ u1) | (x2 ^ u2) | (x3 ^ slotWords[q]);
+      a = Math.imul(a ^ x0, P1);
+      b = Math.imul(b ^ x1, P2);
+      c = Math.imul(c ^ x2, P3);
+      d = Math.imul(d ^ x3, P4);
+      a ^= a >>> 15;
+      b ^= b >>> 13;
+      c ^= c >>> 16;
+      d ^= d >>> 14;
+    }
+    finalMix(a, b, c, d, out, 2 * k);
+    same[k] = diff === 0 ? 1 : 0;
   }
 }
 

@@ -62,6 +62,16 @@ export interface ReadMap {
   duplicates: number[][];
 }
 
+/** What the indexing pass learnt of every read's full sectors, in flat columns. */
+export interface ReadHashes {
+  /** Hash key of each full sector, read after read. */
+  keys: Float64Array;
+  /** 1 = the whole sector equals the in-memory image / is the stamp of its own LBA (what fastCorrect checks); 0 = not checked or not equal. */
+  proven: Uint8Array;
+  /** Per record id: index of its first full sector in keys/proven, -1 when not hashed. */
+  at: Int32Array;
+}
+
 export interface SectorMapContext {
   index: ContentIndex;
   /** Reference image for this device namespace (content before the trace). */
@@ -458,7 +468,7 @@ function fastCorrect(d: Uint8Array, bufOff: number, lba: number, img: MemoryImag
 }
 
 /** Builds the sector map of one read with data (offset known, result > 0). */
-export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float64Array): ReadMap {
+export function mapRead(ctx: SectorMapContext, rec: IoRecord, hashes?: ReadHashes): ReadMap {
   const returned = Math.max(0, Number.isFinite(rec.result) ? rec.result : 0);
   const runs: ChunkRun[] = [];
   const counts = emptyCounts();
@@ -466,7 +476,11 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float
   const head = (512 - (rec.offset % 512)) % 512;
   const d = rec.data ? alignedData(rec.data, head) : null;
   const nFull = Math.max(0, Math.floor((Math.min(returned, d ? d.length : 0) - head) / 512));
-  const reuse = sectorKeys && sectorKeys.length === nFull;
+  const at = hashes && rec.id < hashes.at.length ? hashes.at[rec.id] : -1;
+  const reuse = hashes !== undefined && at >= 0 && at + nFull <= hashes.keys.length;
+  const sectorKeys = reuse ? hashes.keys : null;
+  // Sectors the hashing pass already proved as fastCorrect would (same data, word aligned); 0 = not known.
+  const proven = reuse ? hashes.proven : null;
   if (!reuse) {
     if (hashBuf.length < 2 * nFull) hashBuf = new Uint32Array(2 * nFull);
     if (d && nFull > 0) hashSectors(d, head, nFull, hashBuf);
@@ -484,14 +498,36 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float
   let bufOff = 0;
   let last: ChunkRun | null = null;
   let correct = 0;
+  const noteDuplicate = (key: HashKey, at: number) => {
+    const f = dupFirstOf(key, at);
+    if (f >= 0) {
+      const g = duplicates.find((x) => x[0] === f);
+      if (g) g.push(at);
+      else duplicates.push([f, at]);
+    }
+  };
   while (bufOff < returned) {
+    // A strong 'correct' run followed by proven sectors: extend it in place (what the general step below would do, per sector).
+    if (proven !== null && fast && last !== null && last.verdict === 'correct' && last.strength === 'strong' && last.displacement === null && bufOff >= head) {
+      let k = (bufOff - head) / 512;
+      while (k < nFull && proven[at + k] === 1 && bufOff + 512 <= shownEnd && last.lbaLast + 1 === (rec.offset + bufOff) / 512) {
+        const key = sectorKeys![at + k];
+        correct++;
+        last.bufEnd = bufOff + 512;
+        last.lbaLast++;
+        if (key !== ZERO_SECTOR_KEY) noteDuplicate(key, bufOff);
+        bufOff += 512;
+        k++;
+      }
+      if (bufOff >= returned) break;
+    }
     const dev = rec.offset + bufOff;
     const lba = Math.floor(dev / 512);
     const inSector = dev - lba * 512;
     const len = Math.min(512 - inSector, returned - bufOff);
     const k = (bufOff - head) / 512;
-    const key = len === 512 && k >= 0 && k < nFull ? (reuse ? sectorKeys[k] : keyOf(hashBuf[2 * k], hashBuf[2 * k + 1])) : NaN;
-    if (fast && !Number.isNaN(key) && bufOff + 512 <= shownEnd && fastCorrect(d, bufOff, lba, img)) {
+    const key = len === 512 && k >= 0 && k < nFull ? (reuse ? sectorKeys![at + k] : keyOf(hashBuf[2 * k], hashBuf[2 * k + 1])) : NaN;
+    if (fast && !Number.isNaN(key) && bufOff + 512 <= shownEnd && ((proven !== null && proven[at + k] === 1) || fastCorrect(d, bufOff, lba, img))) {
       correct++;
       v1.verdict = 'correct';
       v1.strong = true;
@@ -523,14 +559,7 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, sectorKeys?: Float
       };
       runs.push(last);
     }
-    if (!Number.isNaN(key) && key !== ZERO_SECTOR_KEY) {
-      const f = dupFirstOf(key, bufOff);
-      if (f >= 0) {
-        const g = duplicates.find((x) => x[0] === f);
-        if (g) g.push(bufOff);
-        else duplicates.push([f, bufOff]);
-      }
-    }
+    if (!Number.isNaN(key) && key !== ZERO_SECTOR_KEY) noteDuplicate(key, bufOff);
     bufOff += len;
   }
   counts.correct += correct;

@@ -86,6 +86,19 @@ const unitBuf = new Uint8Array(UNIT);
 const SLOT_WORD = new Uint32Array(32);
 for (let k = 0; k < 32; k++) SLOT_WORD[k] = (C_COLON | ((C_0 + Math.floor(k / 10)) << 8) | ((C_0 + (k % 10)) << 16) | (C_NL << 24)) >>> 0;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** SLOT_WORD for word-wise shape checks elsewhere (hash.ts hashSectorsStampShaped); empty on a big-endian host. */
+export const STAMP_SLOT_WORDS: Uint32Array = LITTLE_ENDIAN ? SLOT_WORD : new Uint32Array(0);
+
+/**
+ * True when the sector at `start`, already known to be stamp-shaped (units
+ * repeating the first one's words 0..2, slots 0..31 in order), is the stamp of
+ * `lba` itself: what fastSector and readStampInto then report as a contiguous
+ * stamp of device byte lba*512.
+ */
+export function stampShapedNames(b: Uint8Array, start: number, lba: number): boolean {
+  return LITTLE_ENDIAN && unitAt(b, start) === lba * 32;
+}
 const alignedSector = new Uint32Array(128);
 const alignedBytes = new Uint8Array(alignedSector.buffer);
 
