@@ -28,11 +28,17 @@ const { GrantPool, SLOTS_PER_FRAME } = grants;
 const { SRC_DESCRIPTORS, SRC_IMAGE } = slots;
 
 const NONE: never[] = Object.freeze([]) as unknown as never[];
+/** Op shapes (buffer, length) whose block layer is kept: a workload mostly repeats a few. */
+const SHAPES = 4;
 
 /** Blkfront + blkback for one replay, state in columns. A batch = the requests queued before the backend runs. */
 class ColumnarFront {
   readonly pool: grants.GrantPool;
-  readonly cols: RequestColumns;
+  /** The current op's block layer (one of `shapes`). */
+  cols: RequestColumns;
+  /** Block layers of the last few op shapes: an op of a shape seen recently only moves its sectors (RequestColumns.rebase). */
+  readonly shapes: RequestColumns[] = [];
+  private nextShape = 0;
   /** A write's buffer per unit; a read's buffer per unit only when its op is delivered (materialized from `runs`). */
   readonly buf = new slots.SlotStore();
   /** A read's buffer as label runs, and the grant pages whose eight slots are one run. */
@@ -77,7 +83,8 @@ class ColumnarFront {
 
   constructor(private readonly cfg: ReplayConfig) {
     this.pool = new GrantPool(cfg.pool);
-    this.cols = new RequestColumns(cfg, cfg.variant);
+    for (let i = 0; i < SHAPES; i++) this.shapes.push(new RequestColumns(cfg, cfg.variant));
+    this.cols = this.shapes[0];
     const ringSize = BLK_RING_SIZE_1PAGE * cfg.ringPages;
     this.ids = new Float64Array(Math.max(1, Math.ceil(ringSize)));
     for (let id = ringSize - 1; id >= 0; id--) this.ids[this.nIds++] = id;
@@ -98,6 +105,21 @@ class ColumnarFront {
 
   get freeSlots(): number {
     return this.nIds;
+  }
+
+  /** The block layer of `op` (RequestColumns.build, or rebase of a recent shape) as `cols`. */
+  buildRequests(op: WorkloadOp, deviceBytes: number): RequestColumns {
+    const shapes = this.shapes;
+    for (let i = 0; i < SHAPES; i++) {
+      if (shapes[i].rebase(op, deviceBytes)) {
+        this.cols = shapes[i];
+        return this.cols;
+      }
+    }
+    this.cols = shapes[this.nextShape];
+    this.nextShape = (this.nextShape + 1) % SHAPES;
+    this.cols.build(op, deviceBytes);
+    return this.cols;
   }
 
   startBatch(): void {
@@ -394,7 +416,7 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
   const keep = options.keepOps !== false;
   const emit = keep || options.onOp !== undefined;
   const front = new ColumnarFront(config);
-  const { cols, buf, trace, runs: labels } = front;
+  const { buf, trace, runs: labels } = front;
   const runs = new RunTable();
   const dataOf = writePayloads(ops);
   const deviceBytes = disk ? disk.sectors * WIRE_SECTOR : Infinity;
@@ -403,7 +425,7 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
   const hazards: Hazard[] = [];
   let seq = 0;
   for (const op of ops) {
-    cols.build(op, deviceBytes);
+    const cols = front.buildRequests(op, deviceBytes);
     const length = cols.length;
     const units = length / WIRE_SECTOR;
     const isRead = op.op === 'read';

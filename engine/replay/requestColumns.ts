@@ -44,14 +44,36 @@ export class RequestColumns {
   /** Bytes the syscall transfers; 0 with `error` set when it fails before any I/O. */
   length = 0;
   error: { errno: number; name: string; message: string } | undefined = undefined;
+  /**
+   * What the columns were built for, when only the file offset can differ for an op of the same shape:
+   * a single buffer (address, requested length) that passed the alignment tests, and the bytes moved.
+   * Every split depends on the buffer and the length alone; the offset only shifts the sectors. -1: none.
+   */
+  private shapeBuf = -1;
+  private shapeOpLen = -1;
+  private shapeLength = -1;
 
   constructor(
     private readonly cfg: BlockLayerConfig,
     private readonly variant: Variant,
   ) {}
 
+  /**
+   * Whether `op` has the shape the columns hold (same buffer and lengths, an aligned offset); if so the
+   * columns become buildRequests(op) by moving each request's sector_number (what build would give).
+   */
+  rebase(op: WorkloadOp, deviceBytes: number): boolean {
+    if (this.shapeBuf < 0 || op.iovecs !== undefined || op.bufAddr !== this.shapeBuf || op.length !== this.shapeOpLen) return false;
+    const offset = op.offset;
+    if (!(Number.isFinite(offset) && offset >= 0 && offset % this.cfg.sectorSize === 0)) return false;
+    if (Math.max(0, Math.min(op.length, MAX_RW_COUNT, deviceBytes - offset)) !== this.shapeLength) return false;
+    for (let r = 0; r < this.requests; r++) this.rSector[r] = (offset + this.pBuf[this.rPiece[r]]) / 512;
+    return true;
+  }
+
   /** buildRequests(op, cfg, deviceBytes), into the columns. */
   build(op: WorkloadOp, deviceBytes: number): void {
+    this.shapeBuf = -1;
     this.bvecs = 0;
     this.pieces = 0;
     this.requests = 0;
@@ -79,6 +101,11 @@ export class RequestColumns {
     this.rPiece[this.requests] = this.pieces;
     for (let r = 0; r < this.requests; r++) this.mapRequest(op, r);
     this.rChunk[this.requests] = this.chunks;
+    if (quick && op.bufAddr >= 0) {
+      this.shapeBuf = op.bufAddr;
+      this.shapeOpLen = op.length;
+      this.shapeLength = length;
+    }
   }
 
   /** dioToBvecs: each iovec cut at virtual page boundaries; a chunk continuing the previous bvec extends it. */

@@ -175,6 +175,42 @@ describe('columnar streaming path (detail: false) = detailed path', () => {
     );
   });
 
+  it('ops repeating a few buffers and lengths at other offsets (block layers reused by shape) agree with the detailed path', () => {
+    /* Same buffer and length, another offset: past the end of the device (short), misaligned (EINVAL), or over iovecs at the same address. */
+    const shaped = fc.record({
+      write: fc.boolean(),
+      shape: fc.integer({ min: 0, max: 5 }),
+      sector: fc.integer({ min: 0, max: SECTORS + 8 }),
+      misaligned: fc.integer({ min: 0, max: 9 }),
+      iovecs: fc.integer({ min: 0, max: 9 }),
+    });
+    const shapes = [
+      { pageOff: 0, sectors: 8 },
+      { pageOff: 7, sectors: 32 },
+      { pageOff: 3, sectors: 5 },
+      { pageOff: 0, sectors: 300 },
+      { pageOff: 15, sectors: 1 },
+      { pageOff: 9, sectors: 40 },
+    ];
+    fc.assert(
+      fc.property(fc.array(shaped, { minLength: 1, maxLength: 30 }), cfgArb, fc.boolean(), (raw, c, withDisk) => {
+        const k = c.sector4k ? 8 : 1;
+        const ops: WorkloadOp[] = raw.map((r, id) => {
+          const sh = shapes[r.shape];
+          const pageOff = Math.floor(sh.pageOff / k) * k;
+          const sectors = Math.max(k, Math.floor(sh.sectors / k) * k);
+          const bufAddr = BASE + r.shape * 64 * 65536 + pageOff * 512;
+          const op: WorkloadOp = { id, op: r.write ? 'write' : 'read', offset: Math.floor(r.sector / k) * k * 512 + (r.misaligned === 0 ? 512 : 0), length: sectors * 512, bufAddr, timeNs: id };
+          if (r.iovecs === 0) op.iovecs = [{ base: bufAddr, len: op.length }];
+          return op;
+        });
+        const { detailed, columnar } = both(ops, toConfig(c), withDisk);
+        expect(summary(columnar)).toEqual(summary(detailed));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('streaming (keepOps false, onOp) delivers the same ops as keeping them', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 8 }), cfgArb, (raw, c) => {
