@@ -346,7 +346,8 @@ class ColumnarFront {
   /** memcpy(bvec_data, grants_used[i] page + pageStart, len), on labels, noting each unit's origin. */
   private copy(sh: number, seg: number, pageStart: number, len: number, bufStart: number): void {
     const g = this.segGrant[seg];
-    const n = frameUnits(pageStart, len);
+    /* frameUnits(pageStart, len), inline: the units of the window inside the frame. */
+    const n = Math.max(0, Math.min(pageStart + len, XEN_PAGE_SIZE) - pageStart) / WIRE_SECTOR;
     const slot0 = pageStart / WIRE_SECTOR;
     const dst = bufStart / WIRE_SECTOR;
     const seq = this.shSeq[sh];
@@ -424,7 +425,11 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
   /* One op's hazards (rare): a reused list, copied out for the op's result. */
   const hazards: Hazard[] = [];
   let seq = 0;
-  for (const op of ops) {
+  let ringRequests = 0;
+  let blockRequests = 0;
+  let nOps = 0;
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k];
     const cols = front.buildRequests(op, deviceBytes);
     const length = cols.length;
     const units = length / WIRE_SECTOR;
@@ -442,7 +447,7 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
       /* Queue as many requests as the ring has slots for, then let the backend run the batch. */
       front.startBatch();
       while (next < nReq && front.freeSlots >= front.slotsNeeded(next)) {
-        result.stats.ringRequests += front.queue(next++, op.id, seq++, !isRead, hazards);
+        ringRequests += front.queue(next++, op.id, seq++, !isRead, hazards);
       }
       if (front.runBackend(isRead, op.id)) anyError = true;
       const n = front.nSh;
@@ -451,9 +456,9 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
     let res = cols.error ? -cols.error.errno : length;
     if (anyError && res >= 0) res = -5; /* EIO: dio_complete with a failed bio */
     if (isRead && units > 0) labels.runsInto(units, runs);
-    for (const h of hazards) result.hazards.push(h);
-    result.stats.ops++;
-    result.stats.blockRequests += nReq;
+    for (let i = 0; i < hazards.length; i++) result.hazards.push(hazards[i]);
+    nOps++;
+    blockRequests += nReq;
     if (!emit) continue;
     const out: OpReplay = {
       opId: op.id,
@@ -488,6 +493,9 @@ export function replayColumnar(ops: WorkloadOp[], config: ReplayConfig, disk: Di
     if (keep) result.ops.push(out);
     if (options.onOp) options.onOp(out);
   }
+  result.stats.ops += nOps;
+  result.stats.ringRequests += ringRequests;
+  result.stats.blockRequests += blockRequests;
   result.pool = { pages: front.pool.pages, free: front.pool.freeCount, persistent: front.pool.persistentCount, freeList: [] };
   return result;
 }

@@ -289,48 +289,55 @@ export class RunBuffer {
     while (u < units) {
       const r = unitRun[u] - base;
       let cat = CAT_UNTOUCHED;
-      let uKind = SRC_UNTOUCHED;
-      let uA = 0;
-      let uB = 0;
       let uFrom = -1;
-      let uWOp = -1;
-      let uFrame = -1;
-      let uSlot = -1;
       if (r >= 0) {
-        const e = u - dst[r];
-        uKind = kind[r];
-        const image = uKind === SRC_IMAGE;
-        uA = image ? a[r] + e : a[r];
-        uB = image ? b[r] : b[r] + e;
-        uFrom = from[r] >= 0 ? from[r] + e : from[r];
-        uWOp = wOp[r];
-        uFrame = frame[r];
-        uSlot = frame[r] >= 0 ? slot[r] + e : slot[r];
-        cat = labelCategory(uKind, uFrom, wSeq[r], copiedBy[r]);
+        uFrom = from[r] >= 0 ? from[r] + (u - dst[r]) : from[r];
+        cat = labelCategory(kind[r], uFrom, wSeq[r], copiedBy[r]);
       }
-      let cur = Math.max(-1, r);
+      let cur = r < 0 ? -1 : r;
       let v = u + 1;
-      while (v < units) {
-        const t = Math.max(-1, unitRun[v] - base);
-        if (t === cur) {
+      /* Units of the same run continue it (the common case: one copied page); the rest is tested below. */
+      while (v < units && unitRun[v] - base === cur) v++;
+      if (v < units) {
+        /* The run's first unit in full, for the continuation rules. */
+        let uKind = SRC_UNTOUCHED;
+        let uA = 0;
+        let uB = 0;
+        let uWOp = -1;
+        let uFrame = -1;
+        let uSlot = -1;
+        if (r >= 0) {
+          const e = u - dst[r];
+          uKind = kind[r];
+          const image = uKind === SRC_IMAGE;
+          uA = image ? a[r] + e : a[r];
+          uB = image ? b[r] : b[r] + e;
+          uWOp = wOp[r];
+          uFrame = frame[r];
+          uSlot = frame[r] >= 0 ? slot[r] + e : slot[r];
+        }
+        while (v < units) {
+          const t = Math.max(-1, unitRun[v] - base);
+          if (t === cur) {
+            v++;
+            continue;
+          }
+          if (t < 0) {
+            if (cat !== CAT_UNTOUCHED) break;
+          } else {
+            const e = v - dst[t];
+            const wKind = kind[t];
+            const image = wKind === SRC_IMAGE;
+            const wFrom = from[t] >= 0 ? from[t] + e : from[t];
+            if (labelCategory(wKind, wFrom, wSeq[t], copiedBy[t]) !== cat) break;
+            const wA = image ? a[t] + e : a[t];
+            const wB = image ? b[t] : b[t] + e;
+            const wSlot = frame[t] >= 0 ? slot[t] + e : slot[t];
+            if (!labelContinues(cat, v - u, uKind, uA, uB, uFrom, uWOp, uFrame, uSlot, wKind, wA, wB, wFrom, wOp[t], frame[t], wSlot)) break;
+          }
+          cur = t;
           v++;
-          continue;
         }
-        if (t < 0) {
-          if (cat !== CAT_UNTOUCHED) break;
-        } else {
-          const e = v - dst[t];
-          const wKind = kind[t];
-          const image = wKind === SRC_IMAGE;
-          const wFrom = from[t] >= 0 ? from[t] + e : from[t];
-          if (labelCategory(wKind, wFrom, wSeq[t], copiedBy[t]) !== cat) break;
-          const wA = image ? a[t] + e : a[t];
-          const wB = image ? b[t] : b[t] + e;
-          const wSlot = frame[t] >= 0 ? slot[t] + e : slot[t];
-          if (!labelContinues(cat, v - u, uKind, uA, uB, uFrom, uWOp, uFrame, uSlot, wKind, wA, wB, wFrom, wOp[t], frame[t], wSlot)) break;
-        }
-        cur = t;
-        v++;
       }
       runs.push(u, v, cat);
       u = v;
