@@ -11,7 +11,7 @@ import { hashSectors, hashSectorsComparing, hashSectorsStampShaped, keyOf } from
 import { MemoryImage, type SectorSource } from './image';
 import { extractIo, type IoRecord } from './io';
 import { mapRead, VERDICTS, type ChunkRun, type ReadHashes, type ReadMap, type Verdict } from './sectorMap';
-import { learnLayout, STAMP_SLOT_WORDS, stampShapedNames, type LayoutSample, type StampLayout } from './stamps';
+import { learnLayout, STAMP_SLOT_WORDS, stampShapedNames, stampShapedSectors, type LayoutSample, type StampLayout } from './stamps';
 import { wordsOf } from './words';
 import { rankHypotheses, type HypothesisReport } from './hypotheses';
 import { disconnectFindings, replayHazardFindings, type ReplayHazard } from './hazards';
@@ -122,6 +122,27 @@ function hashRead(r: IoRecord, head: number, nFull: number, words: Uint32Array, 
   for (let k = 0; k < nFull; k++) if (proven[k] === 1 && !stampShapedNames(d, head + k * 512, lba0 + k)) proven[k] = 0;
 }
 
+/**
+ * True when every full sector of the read is the stamp of its own LBA
+ * (`proven` filled), checked word-wise without hashing.
+ */
+function stampsProveAll(r: IoRecord, head: number, nFull: number, proven: Uint8Array): boolean {
+  const d = r.data!;
+  const abs = d.byteOffset + head;
+  if ((abs & 3) !== 0 || STAMP_SLOT_WORDS.length === 0) return false;
+  stampShapedSectors(wordsOf(d.buffer), abs >>> 2, nFull, proven);
+  const lba0 = (r.offset + head) / 512;
+  for (let k = 0; k < nFull; k++) if (proven[k] !== 1 || !stampShapedNames(d, head + k * 512, lba0 + k)) return false;
+  return true;
+}
+
+/** True when no two reads of the list touch a common LBA (edge sectors included). */
+function disjointReads(reads: IoRecord[]): boolean {
+  const spans = reads.map((r) => [Math.floor(r.offset / 512), Math.ceil((r.offset + r.result) / 512)]).sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++) if (spans[i][0] < spans[i - 1][1]) return false;
+  return true;
+}
+
 function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSource | null, imageDevice: string | null): { idx: Map<string, ContentIndex>; hashes: ReadHashes } {
   const idx = new Map<string, ContentIndex>();
   const get = (dev: string) => {
@@ -129,7 +150,7 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
     if (!c) idx.set(dev, (c = new ContentIndex()));
     return c;
   };
-  // Room for every read chunk up front: the columns then never grow mid-run.
+  // Full read chunks per device, for ContentIndex.reserve.
   const readChunks = new Map<string, number>();
   let allChunks = 0;
   for (const r of records) {
@@ -138,35 +159,63 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
     readChunks.set(r.device, (readChunks.get(r.device) ?? 0) + n);
     allChunks += n;
   }
-  for (const [dev, n] of readChunks) get(dev).reserve(n);
+
   // Every read's hashes and proofs in two flat columns (no per-read arrays for the collector).
   const hashes: ReadHashes = { keys: new Float64Array(allChunks), proven: new Uint8Array(allChunks), at: new Int32Array(records.length).fill(-1) };
   let slot = 0;
   const memImage = image instanceof MemoryImage ? image : null;
   const joinedWrites = new Set<number>();
+  /** Hashes a read's full sectors (fused with the fast-path proof unless `proved`) and indexes the shown ones. */
+  const indexRead = (r: IoRecord, at: number, proved: boolean) => {
+    const head = (512 - (r.offset % 512)) % 512;
+    const nFull = fullSectorCount(r);
+    if (sectorWords.length < 2 * nFull) sectorWords = new Uint32Array(4 * nFull);
+    const words = sectorWords;
+    const forImage = r.device === imageDevice && image !== null;
+    if (nFull > 0 && proved) hashSectors(r.data!, head, nFull, words);
+    else if (nFull > 0) hashRead(r, head, nFull, words, hashes.proven.subarray(at, at + nFull), forImage ? memImage : null, !forImage);
+    const keys = hashes.keys;
+    const c = get(r.device);
+    // Room for all of the device's read chunks once it indexes one (a device whose reads are all deferred needs none): no growth mid-run.
+    c.reserve(readChunks.get(r.device) ?? 0);
+    const single = r.shown.length === 1 ? r.shown[0] : null;
+    for (let k = 0; k < nFull; k++) {
+      const b = head + k * 512;
+      const key = keyOf(words[2 * k], words[2 * k + 1]);
+      keys[at + k] = key;
+      if (single ? b >= single[0] && b + 512 <= single[1] : visibleFull(r, b)) c.addRead((r.offset + b) / 512, r.order, key, r.id, b);
+    }
+  };
+  /*
+   * Reads (no image for their device) whose every sector is the stamp of its
+   * own LBA: hashed only if something could ask the index about them. Nothing
+   * can when their device ends up read-only, all its reads are such reads and
+   * no two of them touch one LBA: mapRead's fast path proves every sector
+   * without the index (its first chunk's classifyChunk hashes that chunk
+   * itself), no re-read exists, and stamps of distinct LBAs are never
+   * duplicates of each other.
+   */
+  const deferred: IoRecord[] = [];
+  const indexedNow = new Set<string>();
   for (const r of records) {
     if (!Number.isFinite(r.offset)) continue;
     if (r.op === 'read') {
       if (!r.data || !(r.result > 0)) continue;
-      const c = get(r.device);
-      // Hash all full device sectors in one pass; mapRead reuses the result.
+      get(r.device);
       const head = (512 - (r.offset % 512)) % 512;
       const nFull = fullSectorCount(r);
-      if (sectorWords.length < 2 * nFull) sectorWords = new Uint32Array(4 * nFull);
-      const words = sectorWords;
-      const proven = hashes.proven.subarray(slot, slot + nFull);
-      const forImage = r.device === imageDevice && image !== null;
-      if (nFull > 0) hashRead(r, head, nFull, words, proven, forImage ? memImage : null, !forImage);
-      const keys = hashes.keys;
-      hashes.at[r.id] = slot;
-      const single = r.shown.length === 1 ? r.shown[0] : null;
-      for (let k = 0; k < nFull; k++) {
-        const b = head + k * 512;
-        const key = keyOf(words[2 * k], words[2 * k + 1]);
-        keys[slot + k] = key;
-        if (single ? b >= single[0] && b + 512 <= single[1] : visibleFull(r, b)) c.addRead((r.offset + b) / 512, r.order, key, r.id, b);
-      }
+      const at = slot;
+      hashes.at[r.id] = at;
       slot += nFull;
+      const single = r.shown.length === 1 ? r.shown[0] : null;
+      const stampOnly = r.device !== imageDevice || image === null;
+      if (stampOnly && nFull > 0 && single && single[0] <= head && head + nFull * 512 <= single[1] && stampsProveAll(r, head, nFull, hashes.proven.subarray(at, at + nFull))) {
+        hashes.keys.fill(NaN, at, at + nFull);
+        deferred.push(r);
+        continue;
+      }
+      indexedNow.add(r.device);
+      indexRead(r, at, false);
       continue;
     }
     const bytes = Number.isFinite(r.result) && r.result >= 0 ? r.result : r.length;
@@ -203,6 +252,16 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
         for (let k = 0; k < q.nSectors; k++) c.addUnknownWrite(q.sector + k, order, q.id);
       }
     }
+  }
+  const byDevice = new Map<string, IoRecord[]>();
+  for (const r of deferred) {
+    const l = byDevice.get(r.device);
+    if (l) l.push(r);
+    else byDevice.set(r.device, [r]);
+  }
+  for (const [dev, list] of byDevice) {
+    if (!indexedNow.has(dev) && get(dev).readOnly && disjointReads(list)) continue;
+    for (const r of list) indexRead(r, hashes.at[r.id], true);
   }
   for (const c of idx.values()) c.finish();
   return { idx, hashes };

@@ -515,7 +515,8 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, hashes?: ReadHashe
         correct++;
         last.bufEnd = bufOff + 512;
         last.lbaLast++;
-        if (key !== ZERO_SECTOR_KEY) noteDuplicate(key, bufOff);
+        // NaN: a deferred read (analyze.ts), stamps of distinct LBAs with no duplicate to find.
+        if (key !== ZERO_SECTOR_KEY && !Number.isNaN(key)) noteDuplicate(key, bufOff);
         bufOff += 512;
         k++;
       }

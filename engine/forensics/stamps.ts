@@ -91,6 +91,30 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 export const STAMP_SLOT_WORDS: Uint32Array = LITTLE_ENDIAN ? SLOT_WORD : new Uint32Array(0);
 
 /**
+ * `same[k]` = 1 when sector k of the word view (from word `at`) is
+ * stamp-shaped: every unit repeats the first one's words 0..2 and ends with
+ * its slot word. hashSectorsStampShaped without the hash.
+ */
+export function stampShapedSectors(w: Uint32Array, at: number, count: number, same: Uint8Array): void {
+  if (!LITTLE_ENDIAN) {
+    same.fill(0, 0, count);
+    return;
+  }
+  for (let k = 0; k < count; k++) {
+    const base = at + k * 128;
+    const u0 = w[base];
+    const u1 = w[base + 1];
+    const u2 = w[base + 2];
+    let diff = 0;
+    for (let q = 0; q < 32; q++) {
+      const i = base + 4 * q;
+      diff |= (w[i] ^ u0) | (w[i + 1] ^ u1) | (w[i + 2] ^ u2) | (w[i + 3] ^ SLOT_WORD[q]);
+    }
+    same[k] = diff === 0 ? 1 : 0;
+  }
+}
+
+/**
  * True when the sector at `start`, already known to be stamp-shaped (units
  * repeating the first one's words 0..2, slots 0..31 in order), is the stamp of
  * `lba` itself: what fastSector and readStampInto then report as a contiguous
