@@ -154,7 +154,16 @@ test('keys zoom and pan, Shift+drag brushes a time range, a selected read is mar
   await canvas.focus();
   for (let i = 0; i < 6; i++) await page.keyboard.press('w');
   await expect.poll(span).not.toBe(full);
-  const zoomed = await span();
+  // Key zooms are applied frame by frame: wait until the view has settled before reading it.
+  let zoomed = await span();
+  await expect
+    .poll(async () => {
+      const now = await span();
+      const settled = now === zoomed;
+      zoomed = now;
+      return settled;
+    }, { intervals: [100, 200, 300] })
+    .toBe(true);
   await page.keyboard.press('d');
   await page.keyboard.press('ArrowLeft');
   expect(await span()).toBe(zoomed);
