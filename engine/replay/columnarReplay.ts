@@ -147,13 +147,7 @@ class ColumnarFront {
     for (let n = 0; n < nch; n++) {
       const ch = c0 + n;
       /* 402b27f9: the indirect frame for descriptors n..n+511 is taken just before data grant n. */
-      if (indirect && n % SEGS_PER_INDIRECT_FRAME === 0) {
-        const ig = pool.get();
-        this.indPage = grow(Int32Array, this.indPage, this.nInd + 1);
-        this.indPage[this.nInd++] = ig;
-        /* Slot k: SRC_DESCRIPTORS (opId, k), not from disk, written by this op and request: one run. */
-        this.pages.set(ig, SRC_DESCRIPTORS, opId, 0, -1, opId, seq);
-      }
+      if (indirect && n % SEGS_PER_INDIRECT_FRAME === 0) this.takeIndirectFrame(opId, seq);
       const off = c.cOff[ch];
       const len = c.cLen[ch];
       const firstSect = off >> 9;
@@ -161,13 +155,7 @@ class ColumnarFront {
       if (!this.zeroCopy) {
         g = pool.get();
         /* 0a8704a51: memcpy to the grant page at the SAME in-page offset. */
-        if (isWrite) {
-          const n = frameUnits(off, len);
-          const at = g * SLOTS_PER_FRAME + firstSect;
-          /* A window wider than the frame (foreign limits) runs into the next pages' slots, as in the detailed path. */
-          if (n > 0) this.pages.materializeRange(g, Math.floor((at + n - 1) / SLOTS_PER_FRAME), pool.content);
-          pool.content.copyFrom(this.buf, c.cBuf[ch] / WIRE_SECTOR, at, n);
-        }
+        if (isWrite) this.copyToGrant(g, off, len, c.cBuf[ch]);
       }
       const k = this.nSeg++;
       this.segGrant[k] = g;
@@ -181,19 +169,38 @@ class ColumnarFront {
     this.shRing[sh] = this.nRr;
     const s0 = this.shSeg[sh];
     const sector = c.rSector[r];
-    if (indirect || nch <= BLKIF_MAX_SEGMENTS) {
-      this.pushRing(sh, s0, nch, sector);
-    } else {
-      /* c004a6fe0c40 blkif_setup_extra_req: the rest at a fixed sector_number + 88 (see Blkfront.queue). */
-      let firstSectors = 0;
-      for (let k = s0; k < s0 + BLKIF_MAX_SEGMENTS; k++) firstSectors += this.segLast[k] - this.segFirst[k] + 1;
-      const fixed = (BLKIF_MAX_SEGMENTS * XEN_PAGE_SIZE) / WIRE_SECTOR;
-      this.pushRing(sh, s0, BLKIF_MAX_SEGMENTS, sector);
-      this.pushRing(sh, s0 + BLKIF_MAX_SEGMENTS, nch - BLKIF_MAX_SEGMENTS, sector + fixed);
-      if (firstSectors !== fixed) hazards.push(sectorGapHazard(opId, sector, firstSectors, this.ringIds(sh)));
-    }
+    if (indirect || nch <= BLKIF_MAX_SEGMENTS) this.pushRing(sh, s0, nch, sector);
+    else this.pushExtra(sh, s0, nch, sector, opId, hazards);
     this.shRingN[sh] = this.nRr - this.shRing[sh];
     return this.shRingN[sh];
+  }
+
+  private takeIndirectFrame(opId: number, seq: number): void {
+    const ig = this.pool.get();
+    this.indPage = grow(Int32Array, this.indPage, this.nInd + 1);
+    this.indPage[this.nInd++] = ig;
+    /* Slot k: SRC_DESCRIPTORS (opId, k), not from disk, written by this op and request: one run. */
+    this.pages.set(ig, SRC_DESCRIPTORS, opId, 0, -1, opId, seq);
+  }
+
+  /** 0a8704a51: a write's memcpy to the grant page at the SAME in-page offset. */
+  private copyToGrant(g: number, off: number, len: number, bufStart: number): void {
+    const content = this.pool.content;
+    const n = frameUnits(off, len);
+    const at = g * SLOTS_PER_FRAME + (off >> 9);
+    /* The slots are written one by one: the page leaves the run form (and any page the window reaches). */
+    if (n > 0) this.pages.materializeRange(g, Math.floor((at + n - 1) / SLOTS_PER_FRAME), content);
+    content.copyFrom(this.buf, bufStart / WIRE_SECTOR, at, n);
+  }
+
+  /** c004a6fe0c40 blkif_setup_extra_req: the rest at a fixed sector_number + 88 (see Blkfront.queue). */
+  private pushExtra(sh: number, s0: number, nch: number, sector: number, opId: number, hazards: Hazard[]): void {
+    let firstSectors = 0;
+    for (let k = s0; k < s0 + BLKIF_MAX_SEGMENTS; k++) firstSectors += this.segLast[k] - this.segFirst[k] + 1;
+    const fixed = (BLKIF_MAX_SEGMENTS * XEN_PAGE_SIZE) / WIRE_SECTOR;
+    this.pushRing(sh, s0, BLKIF_MAX_SEGMENTS, sector);
+    this.pushRing(sh, s0 + BLKIF_MAX_SEGMENTS, nch - BLKIF_MAX_SEGMENTS, sector + fixed);
+    if (firstSectors !== fixed) hazards.push(sectorGapHazard(opId, sector, firstSectors, this.ringIds(sh)));
   }
 
   private pushRing(sh: number, seg: number, nseg: number, sector: number): void {
@@ -226,10 +233,8 @@ class ColumnarFront {
    */
   runBackend(isRead: boolean, opId: number): boolean {
     const pool = this.pool.content;
-    const buf = this.buf;
     const overlay = this.overlay;
     const pages = this.pages;
-    const runs = this.runs;
     const lbs = this.lbs;
     let anyError = false;
     for (let rr = 0; rr < this.nRr; rr++) {
@@ -254,49 +259,60 @@ class ColumnarFront {
         const first = this.segFirst[k];
         const nsec = this.segLast[k] - first + 1;
         const g = this.segGrant[k];
-        if (g >= 0 && isRead) {
-          if (!overlay.anyIn(sec, nsec)) {
-            /* Slots first..last from the image in one transfer: one run, sector sec onwards. */
-            pages.write(g, first, nsec, SRC_IMAGE, sec, 0, sec, opId, seq, pool);
-          } else {
-            for (let j = 0; j < nsec; j++) {
-              const s = sec + j;
-              const o = overlay.slotOf(s);
-              const ov = overlay.store;
-              if (o >= 0) pages.write(g, first + j, 1, ov.kind[o], ov.a[o], ov.b[o], s, opId, seq, pool);
-              else pages.write(g, first + j, 1, SRC_IMAGE, s, 0, s, opId, seq, pool);
-            }
-          }
-          sec += nsec;
-          continue;
-        }
-        /* A write from a grant page (its slots, unit by unit), or zero-copy: the user page, only the chunk's window this buffer's. */
-        if (g >= 0) pages.materialize(g, pool);
-        const store = g >= 0 ? pool : buf;
-        for (let j = 0; j < nsec; j++) {
-          let slot: number;
-          if (g >= 0) slot = g * SLOTS_PER_FRAME + first + j;
-          else {
-            const rel = (first + j) * WIRE_SECTOR - this.segOff[k];
-            if (rel < 0 || rel >= this.segLen[k]) continue;
-            slot = (this.segBuf[k] + rel) / WIRE_SECTOR;
-          }
-          const s = sec + j;
-          if (!isRead) {
-            overlay.write(s, store, slot, opId);
-            continue;
-          }
-          /* Zero-copy read: the backend writes the user page, a unit the completion "copied" from no frame. */
-          const o = overlay.slotOf(s);
-          if (o >= 0) {
-            const ov = overlay.store;
-            runs.add(slot, 1, ov.kind[o], ov.a[o], ov.b[o], s, opId, seq, seq, -1, -1);
-          } else runs.add(slot, 1, SRC_IMAGE, s, 0, s, opId, seq, seq, -1, -1);
-        }
+        if (g >= 0 && isRead && !overlay.anyIn(sec, nsec)) {
+          /* Slots first..last from the image in one transfer: one run, sector sec onwards. */
+          pages.write(g, first, nsec, SRC_IMAGE, sec, 0, sec, opId, seq, pool);
+        } else this.transferUnits(k, sec, isRead, opId, seq);
         sec += nsec;
       }
     }
     return anyError;
+  }
+
+  /**
+   * Segment k's sectors from `sec` one by one: a read into a grant page over sectors the workload
+   * wrote, a write from a grant page or from the user page (zero-copy), a zero-copy read.
+   */
+  private transferUnits(k: number, sec: number, isRead: boolean, opId: number, seq: number): void {
+    const pool = this.pool.content;
+    const overlay = this.overlay;
+    const pages = this.pages;
+    const first = this.segFirst[k];
+    const nsec = this.segLast[k] - first + 1;
+    const g = this.segGrant[k];
+    if (g >= 0 && isRead) {
+      const ov = overlay.store;
+      for (let j = 0; j < nsec; j++) {
+        const s = sec + j;
+        const o = overlay.slotOf(s);
+        if (o >= 0) pages.write(g, first + j, 1, ov.kind[o], ov.a[o], ov.b[o], s, opId, seq, pool);
+        else pages.write(g, first + j, 1, SRC_IMAGE, s, 0, s, opId, seq, pool);
+      }
+      return;
+    }
+    /* A write from a grant page (its slots, unit by unit), or zero-copy: the user page, only the chunk's window this buffer's. */
+    if (g >= 0) pages.materialize(g, pool);
+    const store = g >= 0 ? pool : this.buf;
+    for (let j = 0; j < nsec; j++) {
+      let slot: number;
+      if (g >= 0) slot = g * SLOTS_PER_FRAME + first + j;
+      else {
+        const rel = (first + j) * WIRE_SECTOR - this.segOff[k];
+        if (rel < 0 || rel >= this.segLen[k]) continue;
+        slot = (this.segBuf[k] + rel) / WIRE_SECTOR;
+      }
+      const s = sec + j;
+      if (!isRead) {
+        overlay.write(s, store, slot, opId);
+        continue;
+      }
+      /* Zero-copy read: the backend writes the user page, a unit the completion "copied" from no frame. */
+      const o = overlay.slotOf(s);
+      if (o >= 0) {
+        const ov = overlay.store;
+        this.runs.add(slot, 1, ov.kind[o], ov.a[o], ov.b[o], s, opId, seq, seq, -1, -1);
+      } else this.runs.add(slot, 1, SRC_IMAGE, s, 0, s, opId, seq, seq, -1, -1);
+    }
   }
 
   /** Blkfront.complete for shadow sh of the batch: the variant's copy loop, then the grants and ids go back. */
@@ -322,25 +338,31 @@ class ColumnarFront {
           this.copy(sh, s0 + i, c.pOff[j], c.pLen[j], c.pBuf[j]);
           offset += c.pLen[j];
         }
-      } else if (v === 'c') {
-        /* d62f69185: i++ when bv_offset goes backwards; offset = bv_offset + bv_len. */
-        let i = 0;
-        let offset = 0;
-        for (let j = p0; j < p1; j++) {
-          if (c.pOff[j] < offset) i++;
-          if (i >= nseg) {
-            hazards.push(bugOnHazard(opId, bugOnSegmentIndex(i, nseg, j - p0), this.ringIds(sh)));
-            break;
-          }
-          this.copy(sh, s0 + i, c.pOff[j], c.pLen[j], c.pBuf[j]);
-          offset = c.pOff[j] + c.pLen[j];
-        }
-      } else {
-        /* b7649158a0d2 for_each_sg; modern: per 4 KiB grant chunk. */
-        for (let k = s0; k < s0 + nseg; k++) this.copy(sh, k, this.segOff[k], this.segLen[k], this.segBuf[k]);
-      }
+      } else this.copyBySegments(sh, v, s0, nseg, p0, p1, opId, hazards);
     }
     this.release(sh);
+  }
+
+  /** Blkfront.complete's copy loops of variants c, d and e. */
+  private copyBySegments(sh: number, v: string, s0: number, nseg: number, p0: number, p1: number, opId: number, hazards: Hazard[]): void {
+    const c = this.cols;
+    if (v === 'c') {
+      /* d62f69185: i++ when bv_offset goes backwards; offset = bv_offset + bv_len. */
+      let i = 0;
+      let offset = 0;
+      for (let j = p0; j < p1; j++) {
+        if (c.pOff[j] < offset) i++;
+        if (i >= nseg) {
+          hazards.push(bugOnHazard(opId, bugOnSegmentIndex(i, nseg, j - p0), this.ringIds(sh)));
+          break;
+        }
+        this.copy(sh, s0 + i, c.pOff[j], c.pLen[j], c.pBuf[j]);
+        offset = c.pOff[j] + c.pLen[j];
+      }
+      return;
+    }
+    /* b7649158a0d2 for_each_sg; modern: per 4 KiB grant chunk. */
+    for (let k = s0; k < s0 + nseg; k++) this.copy(sh, k, this.segOff[k], this.segLen[k], this.segBuf[k]);
   }
 
   /** memcpy(bvec_data, grants_used[i] page + pageStart, len), on labels, noting each unit's origin. */
@@ -351,14 +373,17 @@ class ColumnarFront {
     const slot0 = pageStart / WIRE_SECTOR;
     const dst = bufStart / WIRE_SECTOR;
     const seq = this.shSeq[sh];
-    const pages = this.pages;
-    const content = this.pool.content;
     if (slot0 + n <= SLOTS_PER_FRAME) {
-      pages.copyRange(g, slot0, n, this.runs, dst, seq, g, slot0, content);
+      this.pages.copyRange(g, slot0, n, this.runs, dst, seq, g, slot0, this.pool.content);
       return;
     }
-    /* A window past its frame reads the next pages' slots, unit by unit. */
-    pages.materializeRange(g, Math.floor((g * SLOTS_PER_FRAME + slot0 + n - 1) / SLOTS_PER_FRAME), content);
+    this.copyUnits(g, slot0, n, dst, seq);
+  }
+
+  /** A window past its frame reads the next pages' slots, unit by unit. */
+  private copyUnits(g: number, slot0: number, n: number, dst: number, seq: number): void {
+    const content = this.pool.content;
+    this.pages.materializeRange(g, Math.floor((g * SLOTS_PER_FRAME + slot0 + n - 1) / SLOTS_PER_FRAME), content);
     const { kind, a, b, from, wOp, wSeq } = content;
     for (let u = 0; u < n; u++) {
       const s = g * SLOTS_PER_FRAME + slot0 + u;
