@@ -42,8 +42,8 @@ export interface ReplayBench {
 export function benchReplay(n: number, variant: Variant = 'b'): ReplayBench {
   const ops = benchWorkload(n);
   const config = defaultConfig(variant);
-  replay(benchWorkload(Math.min(n, 20_000)), defaultConfig(variant), undefined, { detail: false, keepOps: false });
   (globalThis as { gc?: () => void }).gc?.();
+  replay(benchWorkload(Math.min(n, 20_000)), defaultConfig(variant), undefined, { detail: false, keepOps: false });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   /* Streaming: per-op results are computed (provenance included) but not retained. */
