@@ -506,20 +506,23 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, hashes?: ReadHashe
       else duplicates.push([f, at]);
     }
   };
+  const zeroKey = ZERO_SECTOR_KEY;
   while (bufOff < returned) {
     // A strong 'correct' run followed by proven sectors: extend it in place (what the general step below would do, per sector).
     if (proven !== null && fast && last !== null && last.verdict === 'correct' && last.strength === 'strong' && last.displacement === null && bufOff >= head) {
-      let k = (bufOff - head) / 512;
-      while (k < nFull && proven[at + k] === 1 && bufOff + 512 <= shownEnd && last.lbaLast + 1 === (rec.offset + bufOff) / 512) {
-        const key = sectorKeys![at + k];
-        correct++;
-        last.bufEnd = bufOff + 512;
-        last.lbaLast++;
+      const k0 = at + (bufOff - head) / 512;
+      const limit = k0 + Math.min(nFull - (k0 - at), Math.floor((shownEnd - bufOff) / 512));
+      let k = k0;
+      if (last.lbaLast + 1 === (rec.offset + bufOff) / 512) while (k < limit && proven[k] === 1) k++;
+      for (let j = k0; j < k; j++) {
+        const key = sectorKeys![j];
         // NaN: a deferred read (analyze.ts), stamps of distinct LBAs with no duplicate to find.
-        if (key !== ZERO_SECTOR_KEY && !Number.isNaN(key)) noteDuplicate(key, bufOff);
-        bufOff += 512;
-        k++;
+        if (key !== zeroKey && !Number.isNaN(key)) noteDuplicate(key, bufOff + (j - k0) * 512);
       }
+      correct += k - k0;
+      bufOff += (k - k0) * 512;
+      last.bufEnd = bufOff;
+      last.lbaLast += k - k0;
       if (bufOff >= returned) break;
     }
     const dev = rec.offset + bufOff;
@@ -528,24 +531,33 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, hashes?: ReadHashe
     const len = Math.min(512 - inSector, returned - bufOff);
     const k = (bufOff - head) / 512;
     const key = len === 512 && k >= 0 && k < nFull ? (reuse ? sectorKeys![at + k] : keyOf(hashBuf[2 * k], hashBuf[2 * k + 1])) : NaN;
+    // False only for a read's first chunk off the fast path: it always starts a run, so it is classified once, with its evidence, below.
+    let classified = true;
     if (fast && !Number.isNaN(key) && bufOff + 512 <= shownEnd && ((proven !== null && proven[at + k] === 1) || fastCorrect(d, bufOff, lba, img))) {
       correct++;
       v1.verdict = 'correct';
       v1.strong = true;
       v1.sourceLba = NaN;
       v1.sourceByte = NaN;
-    } else {
+    } else if (last !== null) {
       classifyChunk(ctx, rec, d ?? empty, lba, inSector, len, bufOff, key, null, v1);
       counts[v1.verdict]++;
+    } else {
+      classified = false;
     }
-    const disp = Number.isNaN(v1.sourceLba) ? null : lba - v1.sourceLba;
-    const strength = v1.strong ? 'strong' : 'weak';
-    if (last && last.verdict === v1.verdict && last.lbaLast + 1 === lba && last.displacement === disp && last.strength === strength) {
+    let disp = Number.isNaN(v1.sourceLba) ? null : lba - v1.sourceLba;
+    let strength: ChunkRun['strength'] = v1.strong ? 'strong' : 'weak';
+    if (classified && last && last.verdict === v1.verdict && last.lbaLast + 1 === lba && last.displacement === disp && last.strength === strength) {
       last.bufEnd = bufOff + len;
       last.lbaLast = lba;
     } else {
       const ev: Evidence[] = [];
       classifyChunk(ctx, rec, d ?? empty, lba, inSector, len, bufOff, key, ev, v1);
+      if (!classified) {
+        counts[v1.verdict]++;
+        disp = Number.isNaN(v1.sourceLba) ? null : lba - v1.sourceLba;
+        strength = v1.strong ? 'strong' : 'weak';
+      }
       last = {
         bufStart: bufOff,
         bufEnd: bufOff + len,
@@ -560,7 +572,7 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, hashes?: ReadHashe
       };
       runs.push(last);
     }
-    if (!Number.isNaN(key) && key !== ZERO_SECTOR_KEY) noteDuplicate(key, bufOff);
+    if (!Number.isNaN(key) && key !== zeroKey) noteDuplicate(key, bufOff);
     bufOff += len;
   }
   counts.correct += correct;
