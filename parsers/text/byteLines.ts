@@ -233,15 +233,19 @@ export class ByteLineSplitter {
     const text = this.decode!(bytes, a, b);
     this.raw = text.length === b - a ? bytes : null;
     this.rawBase = a;
-    const onLine = this.onText!;
-    const n = text.length;
     let start = 0;
+    const n = text.length;
     while (start < n) {
       const nl = text.indexOf('\n', start);
-      const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-      onLine(text, start, end, ++this.lineNo);
+      this.emitText(text, start, nl);
       start = nl + 1;
     }
+  }
+
+  private emitText(s: string, start: number, end: number): void {
+    this.lineNo++;
+    if (end > start && s.charCodeAt(end - 1) === CR) end--;
+    this.onText!(s, start, end, this.lineNo);
   }
 
   /** Ends the line held in `carry` (or being skipped): its newline, or the stream end, was reached. */

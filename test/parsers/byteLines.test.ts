@@ -162,10 +162,11 @@ describe('ByteLineSplitter', () => {
   });
 
   it('text mode measures lines longer than a decoded run: decoded alone when allowed, skipped past the limit', () => {
-    const long = 'L'.repeat(100_000);
-    const tooLong = 'T'.repeat(300_000);
+    // At the limit exactly, and one byte over it.
+    const long = 'L'.repeat(200_000);
+    const tooLong = 'T'.repeat(200_001);
     const bytes = enc.encode(`a\n${long}\nb\n${tooLong}\n${'c\n'.repeat(40_000)}é\n`);
-    const want = ['1:"a"', `2:${JSON.stringify(long)}`, '3:"b"', '4:overlong 300000', ...Array.from({ length: 40_000 }, (_, i) => `${i + 5}:"c"`), '40005:"é"'];
+    const want = ['1:"a"', `2:${JSON.stringify(long)}`, '3:"b"', '4:overlong 200001', ...Array.from({ length: 40_000 }, (_, i) => `${i + 5}:"c"`), '40005:"é"'];
     for (const mode of MODES) for (const c of [4093, 1 << 20]) expect(split(bytes, mode, c, 200_000).out).toEqual(want);
   });
 
