@@ -222,9 +222,11 @@ export class PageRuns {
 }
 
 /**
- * One read buffer's labels as runs: per unit the run that last wrote it, per run the label of its
- * first unit and the copy trace (completion seq, source frame and slot; frame -1 for the backend
- * writing the user page itself). Run ids grow across buffers, so a unit whose id is below the
+ * One read buffer's labels as runs: per run the label of its first unit and the copy trace
+ * (completion seq, source frame and slot; frame -1 for the backend writing the user page itself).
+ * While runs arrive in buffer order without overlapping (completions in order, pieces in order)
+ * the runs alone say which unit holds what; the first run that does not keeps a per-unit map of
+ * the run that last wrote each unit. Run ids grow across buffers, so a unit whose id is below the
  * current buffer's first id is untouched: clearing a buffer writes nothing per unit.
  */
 export class RunBuffer {
@@ -241,12 +243,18 @@ export class RunBuffer {
   private copiedBy = new Float64Array(16);
   private frame = new Float64Array(16);
   private slot = new Float64Array(16);
+  private len = new Int32Array(16);
   private count = 0;
+  /** Runs so far in buffer order, not overlapping, ending at `end`: no per-unit map yet. */
+  private ordered = true;
+  private end = 0;
 
   /** `units` untouched units, no runs. */
   clear(units: number): void {
     this.base += this.count;
     this.count = 0;
+    this.ordered = true;
+    this.end = 0;
     if (units > this.unitRun.length) {
       let cap = this.unitRun.length * 2;
       while (cap < units) cap *= 2;
@@ -272,9 +280,27 @@ export class RunBuffer {
     this.copiedBy[r] = copiedBy;
     this.frame[r] = frame;
     this.slot[r] = slot;
+    this.len[r] = n;
+    if (this.ordered) {
+      if (dst >= this.end) {
+        this.end = dst + n;
+        return;
+      }
+      this.toMap(r);
+    }
     const unitRun = this.unitRun;
     const id = this.base + r;
     for (let u = dst; u < dst + n; u++) unitRun[u] = id;
+  }
+
+  /** Leaves the ordered form: the per-unit map of runs 0..r-1. */
+  private toMap(r: number): void {
+    this.ordered = false;
+    const unitRun = this.unitRun;
+    for (let i = 0; i < r; i++) {
+      const id = this.base + i;
+      for (let u = this.dst[i]; u < this.dst[i] + this.len[i]; u++) unitRun[u] = id;
+    }
   }
 
   /**
@@ -284,6 +310,10 @@ export class RunBuffer {
    */
   runsInto(units: number, runs: RunTable): void {
     runs.length = 0;
+    if (this.ordered) {
+      this.orderedRunsInto(units, runs);
+      return;
+    }
     const { unitRun, base, dst, kind, a, b, from, wOp, wSeq, copiedBy, frame, slot } = this;
     let u = 0;
     while (u < units) {
@@ -344,8 +374,83 @@ export class RunBuffer {
     }
   }
 
+  /**
+   * runsInto in the ordered form: the same tests, where one run (or a stretch no run covers) gives
+   * way to the next; `u` is the current provenance run's first unit, `r` the buffer run holding it.
+   */
+  private orderedRunsInto(units: number, runs: RunTable): void {
+    const { dst, len, kind, from, wSeq, copiedBy } = this;
+    let u = 0;
+    let r = -1;
+    let cat = CAT_UNTOUCHED;
+    let pos = 0;
+    let i = 0;
+    while (pos < units) {
+      /* The next stretch [pos, e): run t, or untouched (t = -1) up to the next run. */
+      while (i < this.count && (len[i] === 0 || dst[i] + len[i] <= pos)) i++;
+      let t = -1;
+      let e = units;
+      if (i < this.count) {
+        if (dst[i] > pos) e = Math.min(units, dst[i]);
+        else {
+          t = i;
+          e = Math.min(units, dst[i] + len[i]);
+        }
+      }
+      if (pos === 0) {
+        r = t;
+        if (t >= 0) cat = labelCategory(kind[t], from[t], wSeq[t], copiedBy[t]);
+      } else if (!this.continuesAt(u, r, cat, pos, t)) {
+        runs.push(u, pos, cat);
+        u = pos;
+        r = t;
+        cat = CAT_UNTOUCHED;
+        if (t >= 0) {
+          const d = pos - dst[t];
+          cat = labelCategory(kind[t], from[t] >= 0 ? from[t] + d : from[t], wSeq[t], copiedBy[t]);
+        }
+      }
+      pos = e;
+    }
+    if (units > 0) runs.push(u, units, cat);
+  }
+
+  /** Whether unit v of run t (-1: untouched) extends the provenance run of category `cat` starting at unit u of run r. */
+  private continuesAt(u: number, r: number, cat: number, v: number, t: number): boolean {
+    if (t < 0) return cat === CAT_UNTOUCHED;
+    const { dst, kind, a, b, from, wOp, wSeq, copiedBy, frame, slot } = this;
+    const e = v - dst[t];
+    const wKind = kind[t];
+    const wImage = wKind === SRC_IMAGE;
+    const wFrom = from[t] >= 0 ? from[t] + e : from[t];
+    if (labelCategory(wKind, wFrom, wSeq[t], copiedBy[t]) !== cat) return false;
+    let uKind = SRC_UNTOUCHED;
+    let uA = 0;
+    let uB = 0;
+    let uFrom = -1;
+    let uWOp = -1;
+    let uFrame = -1;
+    let uSlot = -1;
+    if (r >= 0) {
+      const d = u - dst[r];
+      uKind = kind[r];
+      const image = uKind === SRC_IMAGE;
+      uA = image ? a[r] + d : a[r];
+      uB = image ? b[r] : b[r] + d;
+      uFrom = from[r] >= 0 ? from[r] + d : from[r];
+      uWOp = wOp[r];
+      uFrame = frame[r];
+      uSlot = frame[r] >= 0 ? slot[r] + d : slot[r];
+    }
+    const wA = wImage ? a[t] + e : a[t];
+    const wB = wImage ? b[t] : b[t] + e;
+    const wSlot = frame[t] >= 0 ? slot[t] + e : slot[t];
+    return labelContinues(cat, v - u, uKind, uA, uB, uFrom, uWOp, uFrame, uSlot, wKind, wA, wB, wFrom, wOp[t], frame[t], wSlot);
+  }
+
   /** The per-unit labels and copy trace of units [0, units) (what the detailed path's buffer holds). */
   materialize(units: number, buf: SlotStore, trace: CopyTrace): void {
+    if (this.ordered) this.toMap(this.count);
     buf.untouch(units);
     const { copiedBy, srcFrame, srcSlot } = trace;
     const { unitRun, base } = this;
@@ -390,5 +495,6 @@ export class RunBuffer {
     this.copiedBy = f64(this.copiedBy);
     this.frame = f64(this.frame);
     this.slot = f64(this.slot);
+    this.len = i32(this.len);
   }
 }
