@@ -110,8 +110,10 @@ class ColumnarFront {
   /** The block layer of `op` (RequestColumns.build, or rebase of a recent shape) as `cols`. */
   buildRequests(op: WorkloadOp, deviceBytes: number): RequestColumns {
     const shapes = this.shapes;
+    /* The previous op's shape first: consecutive ops mostly share one. */
+    if (this.cols.rebase(op, deviceBytes)) return this.cols;
     for (let i = 0; i < SHAPES; i++) {
-      if (shapes[i].rebase(op, deviceBytes)) {
+      if (shapes[i] !== this.cols && shapes[i].rebase(op, deviceBytes)) {
         this.cols = shapes[i];
         return this.cols;
       }
@@ -261,7 +263,8 @@ class ColumnarFront {
         const g = this.segGrant[k];
         if (g >= 0 && isRead && !overlay.anyIn(sec, nsec)) {
           /* Slots first..last from the image in one transfer: one run, sector sec onwards. */
-          pages.write(g, first, nsec, SRC_IMAGE, sec, 0, sec, opId, seq, pool);
+          if (nsec === SLOTS_PER_FRAME) pages.set(g, SRC_IMAGE, sec, 0, sec, opId, seq);
+          else pages.write(g, first, nsec, SRC_IMAGE, sec, 0, sec, opId, seq, pool);
         } else this.transferUnits(k, sec, isRead, opId, seq);
         sec += nsec;
       }
