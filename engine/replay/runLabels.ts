@@ -73,6 +73,10 @@ export class PageRuns {
     const base = page * UNITS_PER_PAGE;
     const cnt = this.count[page];
     const end = first + n;
+    if (cnt === 1 && n > 0 && (first === 0 || end === UNITS_PER_PAGE)) {
+      this.splitWhole(base, first, n, kind, a, b, from, wOp, wSeq);
+      return;
+    }
     this.tCount = 0;
     /* The old runs' parts before the new run, the new run, the old runs' parts after it. */
     for (let i = 0; i < cnt; i++) if (this.start[base + i] < first) this.keep(base + i, 0);
@@ -92,6 +96,37 @@ export class PageRuns {
       this.wSeq[base + i] = this.tWSeq[i];
     }
     this.count[page] = this.tCount;
+  }
+
+  /**
+   * write() on a page of one run, the new run at either end: two runs (the general splice's result,
+   * without the scratch list). A page of one run starts at slot 0.
+   */
+  private splitWhole(base: number, first: number, n: number, kind: number, a: number, b: number, from: number, wOp: number, wSeq: number): void {
+    const oldKind = this.kind[base];
+    const image = oldKind === SRC_IMAGE;
+    const oldFrom = this.from[base];
+    let newAt = base + 1;
+    if (first === 0) {
+      /* The old run's part from slot n moves to index 1 as a run starting there. */
+      const keepAt = base + 1;
+      newAt = base;
+      this.kind[keepAt] = oldKind;
+      this.a[keepAt] = image ? this.a[base] + n : this.a[base];
+      this.b[keepAt] = image ? this.b[base] : this.b[base] + n;
+      this.from[keepAt] = oldFrom >= 0 ? oldFrom + n : oldFrom;
+      this.wOp[keepAt] = this.wOp[base];
+      this.wSeq[keepAt] = this.wSeq[base];
+      this.start[keepAt] = n;
+    }
+    this.start[newAt] = first;
+    this.kind[newAt] = kind;
+    this.a[newAt] = a;
+    this.b[newAt] = b;
+    this.from[newAt] = from;
+    this.wOp[newAt] = wOp;
+    this.wSeq[newAt] = wSeq;
+    this.count[base / UNITS_PER_PAGE] = 2;
   }
 
   /** Scratch: run j's part from `e` slots into it. */
