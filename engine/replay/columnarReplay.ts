@@ -28,7 +28,7 @@ const { GrantPool, SLOTS_PER_FRAME } = grants;
 const { SRC_DESCRIPTORS, SRC_IMAGE } = slots;
 
 const NONE: never[] = Object.freeze([]) as unknown as never[];
-/** Op shapes (buffer, length) whose block layer is kept: a workload mostly repeats a few. */
+/** Op shapes (buffer, length) whose block layer is kept, one per slot (a power of two): a workload mostly repeats a few. */
 const SHAPES = 4;
 
 /** Blkfront + blkback for one replay, state in columns. A batch = the requests queued before the backend runs. */
@@ -38,7 +38,6 @@ class ColumnarFront {
   cols: RequestColumns;
   /** Block layers of the last few op shapes: an op of a shape seen recently only moves its sectors (RequestColumns.rebase). */
   readonly shapes: RequestColumns[] = [];
-  private nextShape = 0;
   /** A write's buffer per unit; a read's buffer per unit only when its op is delivered (materialized from `runs`). */
   readonly buf = new slots.SlotStore();
   /** A read's buffer as label runs, and the grant pages whose eight slots are one run. */
@@ -107,21 +106,15 @@ class ColumnarFront {
     return this.nIds;
   }
 
-  /** The block layer of `op` (RequestColumns.build, or rebase of a recent shape) as `cols`. */
+  /**
+   * The block layer of `op` as `cols`: the shape's slot (by buffer address and length) rebased when it
+   * holds that shape, else built there (RequestColumns.build).
+   */
   buildRequests(op: WorkloadOp, deviceBytes: number): RequestColumns {
-    const shapes = this.shapes;
-    /* The previous op's shape first: consecutive ops mostly share one. */
-    if (this.cols.rebase(op, deviceBytes)) return this.cols;
-    for (let i = 0; i < SHAPES; i++) {
-      if (shapes[i] !== this.cols && shapes[i].rebase(op, deviceBytes)) {
-        this.cols = shapes[i];
-        return this.cols;
-      }
-    }
-    this.cols = shapes[this.nextShape];
-    this.nextShape = (this.nextShape + 1) % SHAPES;
-    this.cols.build(op, deviceBytes);
-    return this.cols;
+    const cols = this.shapes[((op.bufAddr >>> 9) ^ (op.length >>> 9)) & (SHAPES - 1)];
+    this.cols = cols;
+    if (!cols.rebase(op, deviceBytes)) cols.build(op, deviceBytes);
+    return cols;
   }
 
   startBatch(): void {

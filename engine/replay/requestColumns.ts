@@ -65,7 +65,8 @@ export class RequestColumns {
   rebase(op: WorkloadOp, deviceBytes: number): boolean {
     if (this.shapeBuf < 0 || op.iovecs !== undefined || op.bufAddr !== this.shapeBuf || op.length !== this.shapeOpLen) return false;
     const offset = op.offset;
-    if (!(Number.isFinite(offset) && offset >= 0 && offset % this.cfg.sectorSize === 0)) return false;
+    /* build's quick alignment test (NaN and ±Infinity fail it too). */
+    if (!(offset >= 0 && offset % this.cfg.sectorSize === 0)) return false;
     if (Math.max(0, Math.min(op.length, MAX_RW_COUNT, deviceBytes - offset)) !== this.shapeLength) return false;
     for (let r = 0; r < this.requests; r++) this.rSector[r] = (offset + this.pBuf[this.rPiece[r]]) / 512;
     return true;
