@@ -136,6 +136,11 @@ function stampsProveAll(r: IoRecord, head: number, nFull: number, proven: Uint8A
   return true;
 }
 
+function allSet(flags: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (flags[i] !== 1) return false;
+  return true;
+}
+
 /** True when no two reads of the list touch a common LBA (edge sectors included). */
 function disjointReads(reads: IoRecord[]): boolean {
   const spans = reads.map((r) => [Math.floor(r.offset / 512), Math.ceil((r.offset + r.result) / 512)]).sort((a, b) => a[0] - b[0]);
@@ -165,8 +170,8 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
   let slot = 0;
   const memImage = image instanceof MemoryImage ? image : null;
   const joinedWrites = new Set<number>();
-  /** Hashes a read's full sectors (fused with the fast-path proof unless `proved`) and indexes the shown ones. */
-  const indexRead = (r: IoRecord, at: number, proved: boolean) => {
+  /** Hashes a read's full sectors into hashes.keys (fused with the fast-path proof unless `proved`). */
+  const hashInto = (r: IoRecord, at: number, proved: boolean) => {
     const head = (512 - (r.offset % 512)) % 512;
     const nFull = fullSectorCount(r);
     if (sectorWords.length < 2 * nFull) sectorWords = new Uint32Array(4 * nFull);
@@ -175,25 +180,31 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
     if (nFull > 0 && proved) hashSectors(r.data!, head, nFull, words);
     else if (nFull > 0) hashRead(r, head, nFull, words, hashes.proven.subarray(at, at + nFull), forImage ? memImage : null, !forImage);
     const keys = hashes.keys;
+    for (let k = 0; k < nFull; k++) keys[at + k] = keyOf(words[2 * k], words[2 * k + 1]);
+  };
+  /** Indexes the shown full sectors of a hashed read. */
+  const addRead = (r: IoRecord, at: number) => {
+    const head = (512 - (r.offset % 512)) % 512;
+    const nFull = fullSectorCount(r);
+    const keys = hashes.keys;
     const c = get(r.device);
     // Room for all of the device's read chunks once it indexes one (a device whose reads are all deferred needs none): no growth mid-run.
     c.reserve(readChunks.get(r.device) ?? 0);
     const single = r.shown.length === 1 ? r.shown[0] : null;
     for (let k = 0; k < nFull; k++) {
       const b = head + k * 512;
-      const key = keyOf(words[2 * k], words[2 * k + 1]);
-      keys[at + k] = key;
-      if (single ? b >= single[0] && b + 512 <= single[1] : visibleFull(r, b)) c.addRead((r.offset + b) / 512, r.order, key, r.id, b);
+      if (single ? b >= single[0] && b + 512 <= single[1] : visibleFull(r, b)) c.addRead((r.offset + b) / 512, r.order, keys[at + k], r.id, b);
     }
   };
   /*
-   * Reads (no image for their device) whose every sector is the stamp of its
-   * own LBA: hashed only if something could ask the index about them. Nothing
-   * can when their device ends up read-only, all its reads are such reads and
-   * no two of them touch one LBA: mapRead's fast path proves every sector
-   * without the index (its first chunk's classifyChunk hashes that chunk
-   * itself), no re-read exists, and stamps of distinct LBAs are never
-   * duplicates of each other.
+   * Reads whose every sector the fast path proves, kept out of the content
+   * index unless something could ask it about them. Nothing can when their
+   * device ends up read-only, all its reads are such reads and no two of them
+   * touch one LBA: mapRead's fast path proves every sector without the index,
+   * and no re-read exists. Image-proven reads are hashed all the same
+   * (mapRead looks for duplicate chunks by hash); stamp-proven ones (no image
+   * for the device) are not: stamps of distinct LBAs are never duplicates of
+   * each other, and the first chunk's classifyChunk hashes that chunk itself.
    */
   const deferred: IoRecord[] = [];
   const indexedNow = new Set<string>();
@@ -208,14 +219,20 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
       hashes.at[r.id] = at;
       slot += nFull;
       const single = r.shown.length === 1 ? r.shown[0] : null;
+      const whole = nFull > 0 && single !== null && single[0] <= head && head + nFull * 512 <= single[1];
       const stampOnly = r.device !== imageDevice || image === null;
-      if (stampOnly && nFull > 0 && single && single[0] <= head && head + nFull * 512 <= single[1] && stampsProveAll(r, head, nFull, hashes.proven.subarray(at, at + nFull))) {
+      if (whole && stampOnly && stampsProveAll(r, head, nFull, hashes.proven.subarray(at, at + nFull))) {
         hashes.keys.fill(NaN, at, at + nFull);
         deferred.push(r);
         continue;
       }
+      hashInto(r, at, false);
+      if (whole && !stampOnly && allSet(hashes.proven, at, at + nFull)) {
+        deferred.push(r);
+        continue;
+      }
       indexedNow.add(r.device);
-      indexRead(r, at, false);
+      addRead(r, at);
       continue;
     }
     const bytes = Number.isFinite(r.result) && r.result >= 0 ? r.result : r.length;
@@ -261,7 +278,11 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
   }
   for (const [dev, list] of byDevice) {
     if (!indexedNow.has(dev) && get(dev).readOnly && disjointReads(list)) continue;
-    for (const r of list) indexRead(r, hashes.at[r.id], true);
+    for (const r of list) {
+      const at = hashes.at[r.id];
+      if (Number.isNaN(hashes.keys[at])) hashInto(r, at, true);
+      addRead(r, at);
+    }
   }
   for (const c of idx.values()) c.finish();
   return { idx, hashes };
