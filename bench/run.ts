@@ -165,7 +165,10 @@ function main(): void {
   for (const r of all) console.log(r.map((c, i) => (i === 0 || i === 8 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
   console.log('');
   console.log(`B/event = bytes of typed columns + side tables per block event after compaction (${binEvents.toLocaleString('en-US')} binary events); strace: input bytes per syscall`);
-  console.log(`replay: ${rep.requests.toLocaleString('en-US')} blkfront requests in ${rep.seconds.toFixed(3)} s = ${Math.round(rep.requestsPerSecond).toLocaleString('en-US')} requests/s`);
+  console.log(
+    `replay: ${rep.requests.toLocaleString('en-US')} blkfront requests (variant b) in ${rep.seconds.toFixed(3)} s wall = ${Math.round(rep.requestsPerSecond).toLocaleString('en-US')} requests/s; ` +
+      `${rep.cpuSeconds.toFixed(3)} s CPU = ${Math.round(rep.requestsPerCpuSecond).toLocaleString('en-US')} requests per CPU-second`,
+  );
   console.log(
     `classify: ${(cls.bytes / MB).toFixed(0)} MB of read data hashed and classified: stamps only ${cls.gbpsStamps.toFixed(2)} GB/s CPU (${(cls.bytes / MB / cls.wallMsStamps).toFixed(2)} wall), ` +
       `against the image ${cls.gbpsImage.toFixed(2)} GB/s CPU (${(cls.bytes / MB / cls.wallMsImage).toFixed(2)} wall) (${cls.correct} chunks correct)`,
