@@ -121,11 +121,12 @@ test('≥ 5 M block events: progress, load, zoom and pan frames within 16 ms', a
   console.log('timeline 5M', JSON.stringify(summary));
 
   expect(m.drawMs.length).toBeGreaterThan(50);
-  // A frame's drawing fits a 60 Hz frame. Wall-clock tails depend on what
-  // else the machine runs (the summary carries the load average), so the
-  // bound is on the typical frame, and the tail gets a 2-frame budget.
-  expect(summary.drawMs.p50).toBeLessThan(16);
-  expect(summary.drawMs.p95).toBeLessThan(load > 4 ? 100 : 33);
+  // A frame's drawing fits a 60 Hz frame (16 ms) for 95% of the zoom/pan
+  // frames. The browser tests run one file at a time (npm test), but the
+  // machine may carry other load (the summary records the load average), so
+  // on a machine already loaded beyond its 2 cores the tail gets 2 frames.
+  expect(summary.drawMs.p50).toBeLessThan(8);
+  expect(summary.drawMs.p95).toBeLessThan(load > 2.5 ? 33 : 16);
   await page.context().close();
 }, 1_200_000);
 
