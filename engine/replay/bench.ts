@@ -37,13 +37,20 @@ export interface ReplayBench {
 /**
  * Replays `n` bench ops and times the replay alone: the workload is built first and, when the
  * runtime exposes gc(), collected before the clock starts (building a million op objects is not
- * the replay's work); a small untimed replay first warms the JIT, as bench/run.ts does for classify.
+ * the replay's work); small untimed replays first warm the JIT, as bench/run.ts does for classify.
  */
 export function benchReplay(n: number, variant: Variant = 'b'): ReplayBench {
   const ops = benchWorkload(n);
   const config = defaultConfig(variant);
   (globalThis as { gc?: () => void }).gc?.();
-  replay(benchWorkload(Math.min(n, 20_000)), defaultConfig(variant), undefined, { detail: false, keepOps: false });
+  /*
+   * Three warm-up replays, not one: V8 gives a function its feedback vector only after a few calls, so
+   * what runs once per replay (a shape's first build, the pool's first pages) has no type feedback after
+   * one replay, and the optimized code would deoptimize on it at the start of the timed run, which then
+   * runs unoptimized until the (background, on a loaded machine slow) recompilation lands.
+   */
+  const warm = benchWorkload(Math.min(n, 20_000));
+  for (let i = 0; i < 3; i++) replay(warm, defaultConfig(variant), undefined, { detail: false, keepOps: false });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   /* Streaming: per-op results are computed (provenance included) but not retained. */
