@@ -7,12 +7,12 @@ import type { ParsedSource } from '../../parsers/model/source';
 import { ContentIndex } from './contentIndex';
 import { correlate, type Correlation } from './correlate';
 import { FindingList, type Evidence, type Finding, type FindingSeverity, type ReadRef } from './findings';
-import { hashSectors, hashSectorsComparing, hashSectorsStampShaped, keyOf } from './hash';
+import { equalSectorsFingerprinted, hashSectors, hashSectorsComparing, hashSectorsStampShaped, keyOf } from './hash';
 import { MemoryImage, type SectorSource } from './image';
 import { extractIo, type IoRecord } from './io';
 import { mapRead, VERDICTS, type ChunkRun, type ReadHashes, type ReadMap, type Verdict } from './sectorMap';
 import { learnLayout, STAMP_SLOT_WORDS, stampShapedNames, stampShapedSectors, type LayoutSample, type StampLayout } from './stamps';
-import { wordsOf } from './words';
+import { doublesOf, wordsOf } from './words';
 import { rankHypotheses, type HypothesisReport } from './hypotheses';
 import { disconnectFindings, replayHazardFindings, type ReplayHazard } from './hazards';
 
@@ -136,6 +136,72 @@ function stampsProveAll(r: IoRecord, head: number, nFull: number, proven: Uint8A
   return true;
 }
 
+/* Per-read fingerprints and a small open-addressing table of them (imageProvesAll), reused across reads. */
+let fingerprints = new Uint32Array(256);
+let fpSlots = new Int32Array(512);
+let fpNeed = new Uint8Array(256);
+
+/**
+ * True when every full sector of the read equals the in-memory image at its
+ * own LBA (`proven` filled), checked word-wise without hashing. `keys` then
+ * holds NaN for every sector whose content no other sector of the read can
+ * share (a fingerprint unique within the read) and the full hash of the
+ * others: what mapRead needs to find duplicate chunks of the read.
+ */
+function imageProvesAll(r: IoRecord, head: number, nFull: number, image: Uint8Array, proven: Uint8Array, keys: Float64Array, at: number): boolean {
+  const d = r.data!;
+  const abs = d.byteOffset + head;
+  const lba0 = (r.offset + head) / 512;
+  const pb = image.byteOffset + lba0 * 512;
+  if (((abs | pb) & 7) !== 0 || (lba0 + nFull) * 512 > image.length) return false;
+  if (fingerprints.length < nFull) {
+    fingerprints = new Uint32Array(2 * nFull);
+    fpNeed = new Uint8Array(2 * nFull);
+  }
+  const equal = equalSectorsFingerprinted(doublesOf(d.buffer), wordsOf(d.buffer), abs >>> 3, nFull, doublesOf(image.buffer), wordsOf(image.buffer), pb >>> 3, fingerprints);
+  if (equal < nFull) return false;
+  proven.fill(1, 0, nFull);
+  let size = 512;
+  while (size < 2 * nFull) size *= 2;
+  if (fpSlots.length < size) fpSlots = new Int32Array(size);
+  fpSlots.fill(-1, 0, size);
+  fpNeed.fill(0, 0, nFull);
+  const mask = size - 1;
+  let any = false;
+  for (let k = 0; k < nFull; k++) {
+    const f = fingerprints[k];
+    let i = f & mask;
+    for (;;) {
+      const first = fpSlots[i];
+      if (first < 0) {
+        fpSlots[i] = k;
+        break;
+      }
+      if (fingerprints[first] === f) {
+        fpNeed[first] = 1;
+        fpNeed[k] = 1;
+        any = true;
+        break;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+  keys.fill(NaN, at, at + nFull);
+  if (any) {
+    for (let k = 0; k < nFull; k++) {
+      if (fpNeed[k] !== 1) continue;
+      hashSectors(d, head + k * 512, 1, out2);
+      keys[at + k] = keyOf(out2[0], out2[1]);
+    }
+  }
+  return true;
+}
+
+function anyNaN(keys: Float64Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (Number.isNaN(keys[i])) return true;
+  return false;
+}
+
 function allSet(flags: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (flags[i] !== 1) return false;
   return true;
@@ -201,10 +267,12 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
    * index unless something could ask it about them. Nothing can when their
    * device ends up read-only, all its reads are such reads and no two of them
    * touch one LBA: mapRead's fast path proves every sector without the index,
-   * and no re-read exists. Image-proven reads are hashed all the same
-   * (mapRead looks for duplicate chunks by hash); stamp-proven ones (no image
-   * for the device) are not: stamps of distinct LBAs are never duplicates of
-   * each other, and the first chunk's classifyChunk hashes that chunk itself.
+   * and no re-read exists. Image-proven reads are hashed only where a
+   * sector's fingerprint repeats within the read (mapRead looks for
+   * duplicate chunks by hash; a unique fingerprint means no equal chunk);
+   * stamp-proven ones (no image for the device) are not hashed: stamps of
+   * distinct LBAs are never duplicates of each other. The first chunk's
+   * classifyChunk hashes that chunk itself.
    */
   const deferred: IoRecord[] = [];
   const indexedNow = new Set<string>();
@@ -223,6 +291,10 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
       const stampOnly = r.device !== imageDevice || image === null;
       if (whole && stampOnly && stampsProveAll(r, head, nFull, hashes.proven.subarray(at, at + nFull))) {
         hashes.keys.fill(NaN, at, at + nFull);
+        deferred.push(r);
+        continue;
+      }
+      if (whole && !stampOnly && memImage !== null && imageProvesAll(r, head, nFull, memImage.bytes, hashes.proven.subarray(at, at + nFull), hashes.keys, at)) {
         deferred.push(r);
         continue;
       }
@@ -280,7 +352,7 @@ function buildIndexes(records: IoRecord[], corr: Correlation, image: SectorSourc
     if (!indexedNow.has(dev) && get(dev).readOnly && disjointReads(list)) continue;
     for (const r of list) {
       const at = hashes.at[r.id];
-      if (Number.isNaN(hashes.keys[at])) hashInto(r, at, true);
+      if (anyNaN(hashes.keys, at, at + fullSectorCount(r))) hashInto(r, at, true);
       addRead(r, at);
     }
   }

@@ -119,6 +119,39 @@ export function hashSectorsComparing(w: Uint32Array, at: number, count: number, 
 }
 
 /**
+ * The image path's cheap pass: how many of `count` sectors equal the
+ * reference (stops at the first that differs), each equal sector's
+ * fingerprint in `fp[k]`. Sectors are compared 8 bytes at a time (`d`, `ref`:
+ * double views, sector k at d[at + 64k], ref[refAt + 64k]); a sector with a
+ * zero or NaN double, where `===` is not bit equality, is compared word-wise
+ * (`w`, `rw`: word views of the same buffers). A fingerprint is a function of
+ * a few of the sector's words, so sectors with distinct fingerprints are
+ * never equal: only sectors whose fingerprint repeats within a read need a
+ * full hash to find duplicate chunks.
+ */
+export function equalSectorsFingerprinted(d: Float64Array, w: Uint32Array, at: number, count: number, ref: Float64Array, rw: Uint32Array, refAt: number, fp: Uint32Array): number {
+  const r = refAt - at;
+  for (let k = 0; k < count; k++) {
+    const base = at + k * 64;
+    const end = base + 64;
+    let i = base;
+    for (; i < end; i += 4) {
+      const x0 = d[i];
+      const x1 = d[i + 1];
+      const x2 = d[i + 2];
+      const x3 = d[i + 3];
+      if (x0 !== ref[i + r] || x1 !== ref[i + r + 1] || x2 !== ref[i + r + 2] || x3 !== ref[i + r + 3] || x0 === 0 || x1 === 0 || x2 === 0 || x3 === 0) break;
+    }
+    const wb = 2 * base;
+    if (i < end) {
+      for (let j = 2 * i, e = 2 * end, q = 2 * r; j < e; j++) if (w[j] !== rw[j + q]) return k;
+    }
+    fp[k] = (Math.imul(w[wb] ^ P4, P1) ^ Math.imul(w[wb + 1], P2) ^ Math.imul(w[wb + 2] ^ w[wb + 3], P3) ^ w[wb + 65] ^ Math.imul(w[wb + 127], P4)) >>> 0;
+  }
+  return count;
+}
+
+/**
  * hashSectors over a word view, fused with the shape check of the fixtures'
  * stamps (stamps.ts): `same[k]` = 1 when every 16-byte unit of sector k
  * repeats the first unit's words 0..2 and ends with `slotWords[unit]` (the

@@ -516,7 +516,7 @@ export function mapRead(ctx: SectorMapContext, rec: IoRecord, hashes?: ReadHashe
       if (last.lbaLast + 1 === (rec.offset + bufOff) / 512) while (k < limit && proven[k] === 1) k++;
       for (let j = k0; j < k; j++) {
         const key = sectorKeys![j];
-        // NaN: a deferred read (analyze.ts), stamps of distinct LBAs with no duplicate to find.
+        // NaN: a deferred read (analyze.ts), a sector no other chunk of the read can equal (distinct stamps, a unique fingerprint).
         if (key !== zeroKey && !Number.isNaN(key)) noteDuplicate(key, bufOff + (j - k0) * 512);
       }
       correct += k - k0;

@@ -16,6 +16,20 @@ export function wordsOf(buf: ArrayBufferLike): Uint32Array {
   return v;
 }
 
+const doubles = new WeakMap<ArrayBufferLike, Float64Array>();
+
+/**
+ * 8-byte view of all of `buf` for bulk equality checks: half the loads of
+ * word compares. `===` on doubles is bit equality only for values other than
+ * zero (+0 === -0) and NaN (never equal), so callers must treat those as
+ * "not known equal" and decide word-wise.
+ */
+export function doublesOf(buf: ArrayBufferLike): Float64Array {
+  let v = doubles.get(buf);
+  if (!v) doubles.set(buf, (v = new Float64Array(buf, 0, buf.byteLength >>> 3)));
+  return v;
+}
+
 /** True when `n` words at wa[ia] equal those at wb[ib]. */
 export function wordsEqual(wa: Uint32Array, ia: number, wb: Uint32Array, ib: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (wa[ia + k] !== wb[ib + k]) return false;
