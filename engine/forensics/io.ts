@@ -86,7 +86,8 @@ export function extractIo(src: ParsedSource, sourceIndex: number, out: IoRecord[
     rec.length = st.length_[row];
     rec.result = st.result[row];
     fillData(st, row, rec);
-    out.push({ ...rec, id: out.length });
+    rec.id = out.length;
+    out.push(rec);
   }
 }
 
@@ -200,6 +201,7 @@ function extractIocbs(
       rec.shown = n > 0 ? [[0, Math.min(n, rec.length)]] : [];
       rec.truncated = (st.segDataFlags[j] & DATA_TRUNCATED) !== 0 || n < rec.length;
     }
-    out.push({ ...rec, id: out.length });
+    rec.id = out.length;
+    out.push(rec);
   }
 }
