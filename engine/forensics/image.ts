@@ -81,3 +81,6 @@ export class SparseImage implements SectorSource {
     return out;
   }
 }
+
+/** One image that lives as long as the module, for the reason given at contentIndex.ts CLASS_ANCHOR_INDEX. */
+export const CLASS_ANCHOR_IMAGE = new MemoryImage(new Uint8Array(0), 'class anchor');
