@@ -3,7 +3,7 @@
  * syscall (vectored calls keep their iovecs as one buffer) and one per iocb
  * of io_submit. This is the unit that sector maps and correlation work on.
  */
-import { DATA_PRESENT, DATA_TRUNCATED, SegKind, type SyscallStore } from '../../parsers/model/syscalls';
+import { DATA_PRESENT, DATA_TRUNCATED, SegKind, SyscallStore } from '../../parsers/model/syscalls';
 import type { ParsedSource } from '../../parsers/model/source';
 
 export type IoOp = 'read' | 'write';
@@ -205,3 +205,10 @@ function extractIocbs(
     out.push(rec);
   }
 }
+
+/**
+ * One compacted store that lives as long as the module, for the reason given
+ * at contentIndex.ts CLASS_ANCHOR_INDEX: extractIo's code stays optimised when
+ * an analysis' stores die.
+ */
+export const CLASS_ANCHOR_STORE = new SyscallStore().compact();
