@@ -16,7 +16,7 @@
  */
 import type { FormatSpec, Sniff } from './format';
 import { HEAD_BYTES } from './format';
-import { Action } from './model/actions';
+import { Action, actionFromLetterCodes } from './model/actions';
 import { BlockEventStore, ExtraKind, devKey } from './model/blockEvents';
 import type { ChunkParser, ParsedSource } from './model/source';
 import { DiagnosticSink } from './model/source';
@@ -261,7 +261,7 @@ class LineScanner {
     }
     const len = i - t0;
     if (len < 1 || len > 2) return 6;
-    const action = actionCode(s.charCodeAt(t0), len === 2 ? s.charCodeAt(t0 + 1) : -1);
+    const action = actionFromLetterCodes(s.charCodeAt(t0), len === 2 ? s.charCodeAt(t0 + 1) : -1);
     if (action === Action.Unknown && !isLetter(s.charCodeAt(t0))) return 6;
     if (this.cgIno >= 0 && action !== Action.Message) return 6;
     st = i;
@@ -334,28 +334,6 @@ function isLetter(c: number): boolean {
 }
 
 /** blkparse.c dump_trace_fs action strings; `T` is the man page's name for `UT`. */
-function actionCode(c0: number, c1: number): Action {
-  if (c1 >= 0) return c0 === 85 && c1 === 84 ? Action.UnplugTimer : Action.Unknown;
-  switch (c0) {
-    case 81: return Action.Queue; // Q
-    case 77: return Action.BackMerge; // M
-    case 70: return Action.FrontMerge; // F
-    case 71: return Action.GetRq; // G
-    case 83: return Action.SleepRq; // S
-    case 82: return Action.Requeue; // R
-    case 68: return Action.Issue; // D
-    case 67: return Action.Complete; // C
-    case 80: return Action.Plug; // P
-    case 85: return Action.UnplugIo; // U
-    case 84: return Action.UnplugTimer; // T
-    case 73: return Action.Insert; // I
-    case 88: return Action.Split; // X
-    case 66: return Action.Bounce; // B
-    case 65: return Action.Remap; // A
-    case 109: return Action.Message; // m
-    default: return Action.Unknown;
-  }
-}
 
 /** Quoted, shortened copy of a line for diagnostics. */
 function excerpt(s: string, a: number, e: number): string {

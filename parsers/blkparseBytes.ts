@@ -13,7 +13,7 @@
  * and the caller decodes the line and runs the string path, which also words
  * the diagnostics. Test: test/parsers/blkparseBytes.test.ts compares both paths.
  */
-import { Action } from './model/actions';
+import { Action, actionFromLetterCodes } from './model/actions';
 
 const SPACE = 32;
 const TAB = 9;
@@ -298,20 +298,7 @@ export class ByteEventScanner {
 
 /** blkparse.c dump_trace_fs letters of the actions whose tails the fast path reads; Unknown for others. */
 function commonAction(c: number): number {
-  switch (c) {
-    case 81: return Action.Queue; // Q
-    case 77: return Action.BackMerge; // M
-    case 70: return Action.FrontMerge; // F
-    case 71: return Action.GetRq; // G
-    case 83: return Action.SleepRq; // S
-    case 82: return Action.Requeue; // R
-    case 68: return Action.Issue; // D
-    case 67: return Action.Complete; // C
-    case 80: return Action.Plug; // P
-    case 85: return Action.UnplugIo; // U
-    case 84: return Action.UnplugTimer; // T
-    case 73: return Action.Insert; // I
-    case 66: return Action.Bounce; // B
-    default: return Action.Unknown;
-  }
+  const a = actionFromLetterCodes(c, -1);
+  // Splits, remaps and messages have tails the fast path leaves to the string path.
+  return a === Action.Split || a === Action.Remap || a === Action.Message ? Action.Unknown : a;
 }

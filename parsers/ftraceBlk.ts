@@ -16,7 +16,7 @@
  * (`queue`, `unplug_io`...); `blk_cgroup` inserts `LOW32,HIGH32` (hex) or a
  * cgroup path after the device.
  */
-import { Action } from './model/actions';
+import { Action, actionFromLetterCodes } from './model/actions';
 import { ExtraKind } from './model/blockEvents';
 import { Cursor, trimEnd, trimStart } from './ftraceScan';
 import type { LineSink } from './ftraceSink';
@@ -44,27 +44,10 @@ const VERBOSE: ReadonlyMap<string, Action> = new Map([
 /** Action of the blk tracer's action column [s, e), or -1. */
 export function blkAction(t: string, s: number, e: number): number {
   const n = e - s;
-  if (n === 1) {
-    switch (t.charCodeAt(s)) {
-      case 81: return Action.Queue; // Q
-      case 77: return Action.BackMerge; // M
-      case 70: return Action.FrontMerge; // F
-      case 71: return Action.GetRq; // G
-      case 83: return Action.SleepRq; // S
-      case 82: return Action.Requeue; // R
-      case 68: return Action.Issue; // D
-      case 67: return Action.Complete; // C
-      case 80: return Action.Plug; // P
-      case 85: return Action.UnplugIo; // U
-      case 73: return Action.Insert; // I
-      case 88: return Action.Split; // X
-      case 66: return Action.Bounce; // B
-      case 65: return Action.Remap; // A
-      case 109: return Action.Message; // m
-      default: return -1;
-    }
+  if (n === 1 || n === 2) {
+    const a = actionFromLetterCodes(t.charCodeAt(s), n === 2 ? t.charCodeAt(s + 1) : -1);
+    return a === Action.Unknown ? -1 : a;
   }
-  if (n === 2 && t.charCodeAt(s) === 85 && t.charCodeAt(s + 1) === 84) return Action.UnplugTimer; // UT
   if (n < 4 || n > 12) return -1;
   return VERBOSE.get(t.slice(s, e)) ?? -1;
 }

@@ -53,6 +53,33 @@ export function actionName(a: number): string {
   return NAMES[a] ?? `action${a}`;
 }
 
+/**
+ * Action letters as char codes (c1 = -1 for a one-letter action) → code, for
+ * scanners that never build a string. 'T' is the man page's name for UT.
+ */
+export function actionFromLetterCodes(c0: number, c1: number): Action {
+  if (c1 >= 0) return c0 === 85 && c1 === 84 ? Action.UnplugTimer : Action.Unknown; // UT
+  switch (c0) {
+    case 81: return Action.Queue; // Q
+    case 77: return Action.BackMerge; // M
+    case 70: return Action.FrontMerge; // F
+    case 71: return Action.GetRq; // G
+    case 83: return Action.SleepRq; // S
+    case 82: return Action.Requeue; // R
+    case 68: return Action.Issue; // D
+    case 67: return Action.Complete; // C
+    case 80: return Action.Plug; // P
+    case 85: return Action.UnplugIo; // U
+    case 84: return Action.UnplugTimer; // T
+    case 73: return Action.Insert; // I
+    case 88: return Action.Split; // X
+    case 66: return Action.Bounce; // B
+    case 65: return Action.Remap; // A
+    case 109: return Action.Message; // m
+    default: return Action.Unknown;
+  }
+}
+
 /** Letter (as blkparse prints it) → code. 'T' is the man page's name for UT. */
 export function actionFromLetter(s: string): Action {
   switch (s) {
