@@ -6,7 +6,7 @@
 import type { ParsedSource } from '../../parsers/model/source';
 import { ContentIndex } from './contentIndex';
 import { correlate, type Correlation } from './correlate';
-import { FindingList, type Evidence, type Finding, type FindingSeverity, type ReadRef } from './findings';
+import { FindingList, readRef, type Evidence, type Finding, type FindingSeverity } from './findings';
 import { equalSectorsFingerprinted, hashSectors, hashSectorsComparing, hashSectorsStampShaped, keyOf } from './hash';
 import { MemoryImage, type SectorSource } from './image';
 import { extractIo, type IoRecord } from './io';
@@ -54,19 +54,6 @@ export interface AnalysisResult {
 
 const out2 = new Uint32Array(2);
 
-function readRef(r: IoRecord): ReadRef {
-  return {
-    io: r.id,
-    source: r.source,
-    line: r.line,
-    timeNs: Number.isFinite(r.timeNs) ? r.timeNs : null,
-    pid: r.pid,
-    fd: r.fd,
-    name: r.name,
-    offset: r.offset,
-    length: r.length,
-  };
-}
 
 /** The record without its bytes, keys in IoRecord's order (an explicit literal: object rest/spread per record costs more than the rest of a stamp-proven read's classification). */
 function summaryOf(r: IoRecord): IoSummary {

@@ -4,6 +4,7 @@
  * the evidence that supports it). Plain JSON data.
  */
 import type { HazardKind } from '../replay/types';
+import type { IoRecord } from './io';
 
 export type FindingSeverity = 'error' | 'warning' | 'note' | 'chat';
 
@@ -94,4 +95,19 @@ export class FindingList {
         a.id - b.id,
     );
   }
+}
+
+/** The ReadRef of an I/O record (untimed records carry null, as JSON has no NaN). */
+export function readRef(r: IoRecord): ReadRef {
+  return {
+    io: r.id,
+    source: r.source,
+    line: r.line,
+    timeNs: Number.isFinite(r.timeNs) ? r.timeNs : null,
+    pid: r.pid,
+    fd: r.fd,
+    name: r.name,
+    offset: r.offset,
+    length: r.length,
+  };
 }

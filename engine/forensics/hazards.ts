@@ -11,7 +11,7 @@ import type { ParsedSource } from '../../parsers/model/source';
 import { XENBUS_STATES, type VbdRecord, type VbdStateChange } from '../../parsers/model/xenstore';
 import type { Hazard, HazardKind } from '../replay/types';
 import type { Correlation } from './correlate';
-import type { Evidence, Finding, FindingSeverity, ReadRef } from './findings';
+import { readRef, type Evidence, type Finding, type FindingSeverity } from './findings';
 import type { IoRecord } from './io';
 
 export type NewFinding = Omit<Finding, 'id'>;
@@ -36,19 +36,6 @@ const SEVERITY: Record<HazardKind, FindingSeverity> = {
   'sector-gap': 'warning',
 };
 
-function readRef(r: IoRecord): ReadRef {
-  return {
-    io: r.id,
-    source: r.source,
-    line: r.line,
-    timeNs: Number.isFinite(r.timeNs) ? r.timeNs : null,
-    pid: r.pid,
-    fd: r.fd,
-    name: r.name,
-    offset: r.offset,
-    length: r.length,
-  };
-}
 
 /** Findings for replay hazards (one per kind and operation). */
 export function replayHazardFindings(list: ReplayHazard[], records: IoRecord[]): NewFinding[] {
