@@ -8,7 +8,7 @@
  * Plain JSON, versioned: `migrate()` (./migrate.ts) is the only way in.
  */
 import type { Finding } from '../../engine/forensics/findings';
-import type { Verdict } from '../../engine/forensics/sectorMap';
+import type { ChunkRun } from '../../engine/forensics/sectorMap';
 import type { Variant } from '../state/appStore';
 
 export const REPORT_SCHEMA = 'sectorscope-report';
@@ -33,17 +33,7 @@ export interface ReportRecord {
 }
 
 /** A ChunkRun without its evidence (the findings carry the evidence). */
-export interface ReportRun {
-  bufStart: number;
-  bufEnd: number;
-  lbaFirst: number;
-  lbaLast: number;
-  verdict: Verdict;
-  sourceLba: number | null;
-  sourceByte: number | null;
-  displacement: number | null;
-  strength: 'strong' | 'weak';
-}
+export type ReportRun = Omit<ChunkRun, 'evidence'>;
 
 export interface ReportReadMap {
   io: number;
